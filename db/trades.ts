@@ -1,0 +1,381 @@
+/**
+ * Trades repository. Prices, quantities, fees and P&L are decimal strings in
+ * and out (DECIMAL(20,10) columns); every user-facing query takes the user id.
+ *
+ * @module
+ */
+import type { Queryable } from "./port.ts";
+
+/** A trade's status (the design's list plus CLOSED_SIGNAL). */
+export type TradeStatus =
+  | "OPEN"
+  | "CLOSED_TP"
+  | "CLOSED_SL"
+  | "CLOSED_MANUAL"
+  | "CLOSED_SIGNAL"
+  | "FAILED";
+
+/** A stored trade. */
+export interface TradeRecord {
+  /** Trade id. */
+  id: number;
+  /** Owner. */
+  userId: number;
+  /** Strategy that opened it. */
+  strategyId: number;
+  /** Symbol. */
+  symbol: string;
+  /** Status. */
+  status: TradeStatus;
+  /** Whether it was made on the paper exchange. */
+  isPaper: boolean;
+  /** Signal id that opened it. */
+  signalId: string;
+  /** Client order id of the entry. */
+  clientOrderIdEntry: string;
+  /** Exchange order id of the entry. */
+  binanceOrderIdEntry: string;
+  /** Exchange order list id of the OCO. */
+  binanceOrderIdOco: string | null;
+  /** Client id of the OCO list. */
+  ocoListClientOrderId: string | null;
+  /** Client id of the exit order (signal exit or flatten). */
+  clientOrderIdExit: string | null;
+  /** Average entry price. */
+  entryPrice: string;
+  /** Average exit price. */
+  exitPrice: string | null;
+  /** Base quantity bought. */
+  quantity: string;
+  /** Take-profit price of the OCO. */
+  takeProfitPrice: string | null;
+  /** Stop trigger price of the OCO. */
+  stopLossPrice: string | null;
+  /** Stop-limit price of the OCO. */
+  stopLimitPrice: string | null;
+  /** Entry time. */
+  entryTimestamp: Date;
+  /** Exit time. */
+  exitTimestamp: Date | null;
+  /** P&L net of fees, quote asset. */
+  pnl: string | null;
+  /** Total fees, quote asset. */
+  fees: string;
+  /** Entry fee, quote asset. */
+  entryFee: string;
+  /** Exit fee, quote asset. */
+  exitFee: string;
+  /** Why it failed or was flattened. */
+  failureReason: string | null;
+  /** Latency trace (ms timestamps per step). */
+  latency: Record<string, number> | null;
+  /** Creation time. */
+  createdAt: Date;
+}
+
+const COLUMNS = `id, user_id, strategy_id, symbol, status, is_paper, signal_id,
+  client_order_id_entry, binance_order_id_entry, binance_order_id_oco, oco_list_client_order_id,
+  client_order_id_exit, entry_price, exit_price, quantity, take_profit_price, stop_loss_price,
+  stop_limit_price, entry_timestamp, exit_timestamp, pnl, fees, entry_fee, exit_fee,
+  failure_reason, latency, created_at`;
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** Strips the trailing zeros DECIMAL(20,10) pads with: "1.5000000000" → "1.5". */
+export function trimDecimal(value: string): string {
+  if (!value.includes(".")) return value;
+  const trimmed = value.replace(/0+$/, "");
+  return trimmed.endsWith(".") ? trimmed.slice(0, -1) : trimmed;
+}
+
+const dec = (
+  v: unknown,
+): string | null => (v === null || v === undefined ? null : trimDecimal(String(v)));
+
+/** Maps a row of `trades` to a record. */
+export function toTrade(row: Record<string, unknown>): TradeRecord {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    strategyId: Number(row.strategy_id),
+    symbol: String(row.symbol),
+    status: row.status as TradeStatus,
+    isPaper: row.is_paper === true,
+    signalId: String(row.signal_id),
+    clientOrderIdEntry: String(row.client_order_id_entry),
+    binanceOrderIdEntry: String(row.binance_order_id_entry),
+    binanceOrderIdOco: str(row.binance_order_id_oco),
+    ocoListClientOrderId: str(row.oco_list_client_order_id),
+    clientOrderIdExit: str(row.client_order_id_exit),
+    entryPrice: dec(row.entry_price)!,
+    exitPrice: dec(row.exit_price),
+    quantity: dec(row.quantity)!,
+    takeProfitPrice: dec(row.take_profit_price),
+    stopLossPrice: dec(row.stop_loss_price),
+    stopLimitPrice: dec(row.stop_limit_price),
+    entryTimestamp: row.entry_timestamp as Date,
+    exitTimestamp: (row.exit_timestamp as Date | null) ?? null,
+    pnl: dec(row.pnl),
+    fees: dec(row.fees) ?? "0",
+    entryFee: dec(row.entry_fee) ?? "0",
+    exitFee: dec(row.exit_fee) ?? "0",
+    failureReason: str(row.failure_reason),
+    latency: (row.latency as Record<string, number> | null) ?? null,
+    createdAt: row.created_at as Date,
+  };
+}
+
+/** What the execution engine records once the entry is filled. */
+export interface OpenTradeInput {
+  /** Owner. */
+  userId: number;
+  /** Strategy. */
+  strategyId: number;
+  /** Symbol. */
+  symbol: string;
+  /** Paper or live. */
+  isPaper: boolean;
+  /** Signal id (unique: a signal opens at most one trade). */
+  signalId: string;
+  /** Entry client order id. */
+  clientOrderIdEntry: string;
+  /** Exchange order id of the entry. */
+  binanceOrderIdEntry: string;
+  /** Average fill price. */
+  entryPrice: string;
+  /** Executed base quantity. */
+  quantity: string;
+  /** Entry fee in quote. */
+  entryFee: string;
+  /** Fill time. */
+  entryTimestamp: Date;
+  /** Latency trace so far. */
+  latency?: Record<string, number>;
+}
+
+/**
+ * Records an OPEN trade. Idempotent on the signal id: recording the same
+ * entry twice returns the existing row.
+ */
+export async function insertOpenTrade(db: Queryable, t: OpenTradeInput): Promise<TradeRecord> {
+  const rows = await db.query(
+    `INSERT INTO trades (user_id, strategy_id, symbol, status, is_paper, signal_id,
+       client_order_id_entry, binance_order_id_entry, entry_price, quantity, entry_fee, fees,
+       entry_timestamp, latency)
+     VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
+     ON CONFLICT (signal_id) DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      t.userId,
+      t.strategyId,
+      t.symbol,
+      t.isPaper,
+      t.signalId,
+      t.clientOrderIdEntry,
+      t.binanceOrderIdEntry,
+      t.entryPrice,
+      t.quantity,
+      t.entryFee,
+      t.entryTimestamp,
+      t.latency ?? null,
+    ],
+  );
+  if (rows[0]) return toTrade(rows[0]);
+  const existing = await db.query(`SELECT ${COLUMNS} FROM trades WHERE signal_id = $1`, [
+    t.signalId,
+  ]);
+  return toTrade(existing[0]!);
+}
+
+/** Records the OCO that protects an open trade. */
+export async function setTradeOco(
+  db: Queryable,
+  tradeId: number,
+  oco: {
+    orderListId: string;
+    listClientOrderId: string;
+    takeProfitPrice: string;
+    stopLossPrice: string;
+    stopLimitPrice: string;
+    latency?: Record<string, number>;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE trades SET binance_order_id_oco = $2, oco_list_client_order_id = $3,
+       take_profit_price = $4, stop_loss_price = $5, stop_limit_price = $6,
+       latency = COALESCE($7, latency), updated_at = NOW()
+     WHERE id = $1`,
+    [
+      tradeId,
+      oco.orderListId,
+      oco.listClientOrderId,
+      oco.takeProfitPrice,
+      oco.stopLossPrice,
+      oco.stopLimitPrice,
+      oco.latency ?? null,
+    ],
+  );
+}
+
+/** Closes an OPEN trade; returns false when it was not OPEN (idempotent close). */
+export async function closeTrade(
+  db: Queryable,
+  tradeId: number,
+  close: {
+    status: Exclude<TradeStatus, "OPEN">;
+    exitPrice: string | null;
+    exitTimestamp: Date;
+    pnl: string | null;
+    exitFee: string;
+    clientOrderIdExit?: string | null;
+    binanceOrderIdExit?: string | null;
+    failureReason?: string | null;
+  },
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE trades SET status = $2, exit_price = $3, exit_timestamp = $4, pnl = $5,
+       exit_fee = $6, fees = entry_fee + $6::numeric, client_order_id_exit = COALESCE($7, client_order_id_exit),
+       binance_order_id_exit = COALESCE($8, binance_order_id_exit),
+       failure_reason = COALESCE($9, failure_reason), updated_at = NOW()
+     WHERE id = $1 AND status = 'OPEN' RETURNING id`,
+    [
+      tradeId,
+      close.status,
+      close.exitPrice,
+      close.exitTimestamp,
+      close.pnl,
+      close.exitFee,
+      close.clientOrderIdExit ?? null,
+      close.binanceOrderIdExit ?? null,
+      close.failureReason ?? null,
+    ],
+  );
+  return rows.length > 0;
+}
+
+/** A user's trade by id; null when missing or someone else's. */
+export async function getTrade(
+  db: Queryable,
+  userId: number,
+  tradeId: number,
+): Promise<TradeRecord | null> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM trades WHERE id = $1 AND user_id = $2`, [
+    tradeId,
+    userId,
+  ]);
+  return rows[0] ? toTrade(rows[0]) : null;
+}
+
+/** A user's open trades, newest first. */
+export async function listOpenTrades(db: Queryable, userId: number): Promise<TradeRecord[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM trades WHERE user_id = $1 AND status = 'OPEN' ORDER BY entry_timestamp DESC, id DESC`,
+    [userId],
+  );
+  return rows.map(toTrade);
+}
+
+/** Engine-side: every OPEN trade of every user (reconciliation's work list). */
+export async function listAllOpenTrades(db: Queryable): Promise<TradeRecord[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM trades WHERE status = 'OPEN' ORDER BY id`,
+  );
+  return rows.map(toTrade);
+}
+
+/** Engine-side: the OPEN trade of a strategy, if any (one position per strategy). */
+export async function findOpenTradeForStrategy(
+  db: Queryable,
+  strategyId: number,
+): Promise<TradeRecord | null> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM trades WHERE strategy_id = $1 AND status = 'OPEN' ORDER BY id DESC LIMIT 1`,
+    [strategyId],
+  );
+  return rows[0] ? toTrade(rows[0]) : null;
+}
+
+/** Filters for a user's trade history. */
+export interface TradeHistoryFilter {
+  /** Only this strategy. */
+  strategyId?: number | undefined;
+  /** Only this symbol. */
+  symbol?: string | undefined;
+  /** Only this status. */
+  status?: TradeStatus | undefined;
+  /** Entry at or after. */
+  from?: Date | undefined;
+  /** Entry before. */
+  to?: Date | undefined;
+  /** Sort column. */
+  sort?: "entry_timestamp" | "exit_timestamp" | "pnl" | "symbol" | undefined;
+  /** Sort direction. */
+  order?: "asc" | "desc" | undefined;
+  /** Page size (max 500). */
+  limit?: number | undefined;
+  /** Rows to skip. */
+  offset?: number | undefined;
+}
+
+/** A page of a user's trades plus totals over the whole filtered set. */
+export async function listTradeHistory(
+  db: Queryable,
+  userId: number,
+  filter: TradeHistoryFilter = {},
+): Promise<{ trades: TradeRecord[]; total: number; totalPnl: string; totalFees: string }> {
+  const where = ["user_id = $1"];
+  const params: unknown[] = [userId];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if (filter.strategyId !== undefined) add("strategy_id = ?", filter.strategyId);
+  if (filter.symbol !== undefined) add("symbol = ?", filter.symbol);
+  if (filter.status !== undefined) add("status = ?", filter.status);
+  else where.push("status <> 'OPEN'");
+  if (filter.from !== undefined) add("entry_timestamp >= ?", filter.from);
+  if (filter.to !== undefined) add("entry_timestamp < ?", filter.to);
+  const sort = filter.sort ?? "entry_timestamp";
+  const order = filter.order === "asc" ? "ASC" : "DESC";
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+  const offset = Math.max(filter.offset ?? 0, 0);
+  const clause = where.join(" AND ");
+  const totals = await db.query(
+    `SELECT COUNT(*)::int AS n, COALESCE(SUM(pnl), 0)::text AS pnl, COALESCE(SUM(fees), 0)::text AS fees
+     FROM trades WHERE ${clause}`,
+    params,
+  );
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM trades WHERE ${clause}
+     ORDER BY ${sort} ${order} NULLS LAST, id ${order} LIMIT ${limit} OFFSET ${offset}`,
+    params,
+  );
+  const t = totals[0]!;
+  return {
+    trades: rows.map(toTrade),
+    total: Number(t.n),
+    totalPnl: trimDecimal(String(t.pnl)),
+    totalFees: trimDecimal(String(t.fees)),
+  };
+}
+
+/** Marks a trade FAILED with a reason (e.g. OCO could not be placed and the position was rolled back). */
+export async function failTrade(
+  db: Queryable,
+  tradeId: number,
+  reason: string,
+  exit?: { exitPrice: string; exitTimestamp: Date; pnl: string; exitFee: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE trades SET status = 'FAILED', failure_reason = $2, exit_price = $3, exit_timestamp = $4,
+       pnl = $5, exit_fee = COALESCE($6::numeric, 0), fees = entry_fee + COALESCE($6::numeric, 0), updated_at = NOW()
+     WHERE id = $1 AND status = 'OPEN'`,
+    [
+      tradeId,
+      reason,
+      exit?.exitPrice ?? null,
+      exit?.exitTimestamp ?? null,
+      exit?.pnl ?? null,
+      exit?.exitFee ?? null,
+    ],
+  );
+}
