@@ -1,0 +1,44 @@
+/**
+ * Sharpe ratio of an equity curve.
+ *
+ * @module
+ */
+
+import { INTERVAL_MS } from "../candle.ts";
+
+const YEAR_MS = 365 * 86_400_000;
+
+/** Candles in a (365-day, crypto never closes) year for a kline interval, e.g. 8760 for `1h`. */
+export function candlesPerYear(interval: string): number {
+  const ms = INTERVAL_MS[interval];
+  if (ms === undefined) throw new RangeError(`Unknown interval "${interval}"`);
+  return YEAR_MS / ms;
+}
+
+/**
+ * Annualised Sharpe ratio (risk-free rate 0): mean / sample standard deviation
+ * of the per-candle returns `e[i] / e[i-1] − 1`, times `sqrt(periodsPerYear)`.
+ * 0 when there are fewer than two returns or the returns never vary.
+ *
+ * @example
+ * ```ts
+ * sharpeRatio(report.equityCurve.equity, candlesPerYear("1h"));
+ * ```
+ */
+export function sharpeRatio(equity: ArrayLike<number>, periodsPerYear: number): number {
+  const n = equity.length - 1;
+  if (n < 2) return 0;
+  // Welford: one pass, no array of returns.
+  let mean = 0;
+  let m2 = 0;
+  for (let i = 1; i <= n; i++) {
+    const prev = equity[i - 1]!;
+    const r = prev > 0 ? equity[i]! / prev - 1 : 0;
+    const delta = r - mean;
+    mean += delta / i;
+    m2 += delta * (r - mean);
+  }
+  const sd = Math.sqrt(m2 / (n - 1));
+  if (!(sd > 1e-15)) return 0;
+  return (mean / sd) * Math.sqrt(periodsPerYear);
+}
