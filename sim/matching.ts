@@ -1,0 +1,477 @@
+/**
+ * The simulator's matching engine: market orders fill at the last price,
+ * resting orders and OCO legs fill when a pushed candle (or a price move)
+ * reaches them. OCO legs trigger with the shared fill model
+ * (`checkProtectiveExit` in engine/fills.ts), so the simulator, the paper
+ * exchange and the backtester agree on every exit. Balances move exactly
+ * (decimal strings), and every state change emits Binance's user data events.
+ *
+ * @module
+ */
+
+import {
+  addDecimals,
+  compareDecimals,
+  multiplyDecimals,
+  roundToIncrement,
+  subtractDecimals,
+} from "../engine/orders/decimal.ts";
+import { checkProtectiveExit } from "../engine/fills.ts";
+import type { Account } from "./accounts.ts";
+import { BinanceError, BinanceMessages } from "./binance_error.ts";
+import type { SeededRandom } from "./faults.ts";
+import { fixed8 } from "./format.ts";
+import type { Market } from "./market.ts";
+import type { Fill, OrderType, Side, SimOrder, SimOrderList } from "./orders.ts";
+import { isStopType } from "./orders.ts";
+import { rulesFor } from "./symbols.ts";
+import { accountPositionEvent, executionReport, listStatusEvent } from "./user_events.ts";
+import type { ExecutionType, UserEventSink } from "./user_events.ts";
+import { placeOcoList, placeSingleOrder } from "./placement.ts";
+import type { NewOcoRequest, NewOrderRequest } from "./placement.ts";
+
+export type { NewOcoRequest, NewOrderRequest } from "./placement.ts";
+
+/** How the engine charges commission and tells the time. */
+export interface MatchingOptions {
+  /** Commission rate per fill, e.g. `"0.001"`. */
+  feeRate: string;
+  /** `base`: BUY commission is charged in the base asset (Binance's default); `quote`: always in quote. */
+  commissionAsset: "quote" | "base";
+  /** Random source for generated client order ids. */
+  random: SeededRandom;
+  /** Server time, ms. */
+  now: () => number;
+  /** Receives user data events. */
+  emit: UserEventSink;
+  /** Finds the account of an order's API key. */
+  accountOf: (apiKey: string) => Account | undefined;
+}
+
+/** A trade as `/api/v3/myTrades` reports it. */
+export interface TradeRecord extends Fill {
+  symbol: string;
+  orderId: number;
+  orderListId: number;
+  isBuyer: boolean;
+}
+
+/** The part of a candle that moves resting orders. */
+export interface PriceRange {
+  open: string;
+  high: string;
+  low: string;
+}
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Orders, order lists and trades of every account, and the rules that move them. */
+export class MatchingEngine {
+  readonly market: Market;
+  readonly options: MatchingOptions;
+  readonly #orders = new Map<number, SimOrder>();
+  readonly #lists = new Map<number, SimOrderList>();
+  readonly #openOrders = new Map<string, Set<number>>();
+  readonly #openLists = new Map<string, Set<number>>();
+  readonly #trades = new Map<string, TradeRecord[]>();
+  readonly #tradeIds = new Map<string, number>();
+  #nextOrderId = 1;
+  #nextListId = 1;
+
+  /** Creates an engine over `market`. */
+  constructor(market: Market, options: MatchingOptions) {
+    this.market = market;
+    this.options = options;
+  }
+
+  /** A fresh 22-character client id like Binance generates. */
+  newClientId(): string {
+    let id = "";
+    for (let i = 0; i < 22; i++) id += ID_ALPHABET[Math.floor(this.options.random.next() * 62)];
+    return id;
+  }
+
+  /** Places one order (`POST /api/v3/order`). */
+  placeOrder(account: Account, req: NewOrderRequest): SimOrder {
+    return placeSingleOrder(this, account, req);
+  }
+
+  /** Places a SELL OCO (`POST /api/v3/orderList/oco`): LIMIT_MAKER above, stop below. */
+  placeOco(account: Account, req: NewOcoRequest): { list: SimOrderList; legs: SimOrder[] } {
+    return placeOcoList(this, account, req);
+  }
+
+  // ---- bookkeeping used by placement.ts -------------------------------------------------
+
+  /** Allocates the next order id. */
+  nextOrderId(): number {
+    return this.#nextOrderId++;
+  }
+
+  /** Allocates the next order list id. */
+  nextListId(): number {
+    return this.#nextListId++;
+  }
+
+  /** Stores an order; open ones are indexed for triggering. */
+  store(order: SimOrder): void {
+    this.#orders.set(order.orderId, order);
+    if (order.status === "NEW" && order.orderListId === -1) {
+      setOf(this.#openOrders, order.symbol).add(order.orderId);
+    }
+  }
+
+  /** Stores an open order list and its legs. */
+  storeList(list: SimOrderList, legs: SimOrder[]): void {
+    this.#lists.set(list.orderListId, list);
+    for (const leg of legs) this.#orders.set(leg.orderId, leg);
+    setOf(this.#openLists, list.symbol).add(list.orderListId);
+  }
+
+  /** Open orders of `account` (list legs included), optionally for one symbol. */
+  openOrdersOf(account: Account, symbol?: string): SimOrder[] {
+    return [...this.#orders.values()].filter((o) =>
+      o.apiKey === account.apiKey && o.status === "NEW" &&
+      (symbol === undefined || o.symbol === symbol)
+    );
+  }
+
+  /** -2010 "Duplicate order sent." when `clientOrderId` is used by an open order of the account. */
+  assertUniqueClientId(account: Account, clientOrderId: string): void {
+    for (const o of this.openOrdersOf(account)) {
+      if (o.clientOrderId === clientOrderId) {
+        throw new BinanceError(-2010, BinanceMessages.duplicateOrder);
+      }
+    }
+  }
+
+  /** -2010 "Duplicate order sent." when an open list of the account uses `listClientOrderId`. */
+  assertUniqueListId(account: Account, listClientOrderId: string): void {
+    for (const list of this.#lists.values()) {
+      if (
+        list.apiKey === account.apiKey && list.listStatusType !== "ALL_DONE" &&
+        list.listClientOrderId === listClientOrderId
+      ) throw new BinanceError(-2010, BinanceMessages.duplicateOrder);
+    }
+  }
+
+  // ---- fills ------------------------------------------------------------------------------
+
+  /**
+   * Fills `order` completely at `price`, moving balances. Callers release the
+   * order's lock first; `strict` (market orders) refuses to overdraw.
+   */
+  fill(account: Account, order: SimOrder, price: string, isMaker: boolean, strict: boolean): Fill {
+    const rules = rulesFor(order.symbol);
+    const now = this.options.now();
+    const qty = order.origQty;
+    const quoteQty = fixed8(multiplyDecimals(qty, price));
+    const chargeBase = order.side === "BUY" && this.options.commissionAsset === "base";
+    const commissionBasis = chargeBase ? qty : quoteQty;
+    const commission = fixed8(
+      roundToIncrement(
+        multiplyDecimals(commissionBasis, this.options.feeRate),
+        "0.00000001",
+        "nearest",
+      ),
+    );
+    const commissionAsset = chargeBase ? rules.baseAsset : rules.quoteAsset;
+    if (order.side === "BUY") {
+      const cost = chargeBase ? quoteQty : fixed8(addDecimals(quoteQty, commission));
+      if (strict) account.debit(rules.quoteAsset, cost);
+      else account.credit(rules.quoteAsset, negate(cost));
+      account.credit(rules.baseAsset, chargeBase ? subtractDecimals(qty, commission) : qty);
+    } else {
+      if (strict) account.debit(rules.baseAsset, qty);
+      else account.credit(rules.baseAsset, negate(qty));
+      account.credit(rules.quoteAsset, subtractDecimals(quoteQty, commission));
+    }
+    account.updateTime = now;
+    const tradeId = (this.#tradeIds.get(order.symbol) ?? 0) + 1;
+    this.#tradeIds.set(order.symbol, tradeId);
+    const fill: Fill = {
+      price: fixed8(price),
+      qty,
+      quoteQty,
+      commission,
+      commissionAsset,
+      tradeId,
+      time: now,
+      isMaker,
+    };
+    order.executedQty = qty;
+    order.cummulativeQuoteQty = quoteQty;
+    order.status = "FILLED";
+    order.updateTime = now;
+    order.fills.push(fill);
+    order.locked = undefined;
+    this.#openOrders.get(order.symbol)?.delete(order.orderId);
+    const trades = this.#trades.get(account.apiKey) ?? [];
+    this.#trades.set(account.apiKey, trades);
+    trades.push({
+      ...fill,
+      symbol: order.symbol,
+      orderId: order.orderId,
+      orderListId: order.orderListId,
+      isBuyer: order.side === "BUY",
+    });
+    this.report(order, "TRADE", fill);
+    return fill;
+  }
+
+  /** Emits an executionReport for `order`. */
+  report(order: SimOrder, type: ExecutionType, fill?: Fill, cancelClientOrderId?: string): void {
+    this.options.emit(
+      order.apiKey,
+      executionReport(order, type, this.options.now(), fill, cancelClientOrderId),
+    );
+  }
+
+  /** Emits outboundAccountPosition for the assets of `symbol`. */
+  reportBalances(account: Account, symbol: string): void {
+    const rules = rulesFor(symbol);
+    this.options.emit(
+      account.apiKey,
+      accountPositionEvent(account, [rules.baseAsset, rules.quoteAsset], this.options.now()),
+    );
+  }
+
+  /** Emits listStatus for `list`. */
+  reportList(list: SimOrderList): void {
+    this.options.emit(list.apiKey, listStatusEvent(list, this.legsOf(list), this.options.now()));
+  }
+
+  // ---- queries ----------------------------------------------------------------------------
+
+  /** The order of `account` by id or client id; -2013 when unknown. */
+  getOrder(
+    account: Account,
+    symbol: string,
+    by: { orderId?: number; origClientOrderId?: string },
+  ): SimOrder {
+    const found = this.#find(account, symbol, by);
+    if (!found) throw new BinanceError(-2013, BinanceMessages.orderDoesNotExist);
+    return found;
+  }
+
+  #find(
+    account: Account,
+    symbol: string,
+    by: { orderId?: number; origClientOrderId?: string },
+  ): SimOrder | undefined {
+    if (by.orderId !== undefined) {
+      const o = this.#orders.get(by.orderId);
+      return o && o.apiKey === account.apiKey && o.symbol === symbol ? o : undefined;
+    }
+    let latest: SimOrder | undefined;
+    for (const o of this.#orders.values()) {
+      if (
+        o.apiKey === account.apiKey && o.symbol === symbol &&
+        o.clientOrderId === by.origClientOrderId
+      ) latest = o;
+    }
+    return latest;
+  }
+
+  /** Every order of `account` (optionally one symbol), oldest first. */
+  allOrders(account: Account, symbol?: string): SimOrder[] {
+    return [...this.#orders.values()].filter((o) =>
+      o.apiKey === account.apiKey && (symbol === undefined || o.symbol === symbol)
+    );
+  }
+
+  /** The list of `account` by id or client id; -2013 when unknown. */
+  getOrderList(
+    account: Account,
+    by: { orderListId?: number; origClientOrderId?: string },
+  ): SimOrderList {
+    for (const list of this.#lists.values()) {
+      if (list.apiKey !== account.apiKey) continue;
+      if (
+        by.orderListId !== undefined
+          ? list.orderListId === by.orderListId
+          : list.listClientOrderId === by.origClientOrderId
+      ) {
+        return list;
+      }
+    }
+    throw new BinanceError(-2013, "Order list does not exist.");
+  }
+
+  /** Every order list of `account`, optionally only the open ones. */
+  orderLists(account: Account, openOnly: boolean): SimOrderList[] {
+    return [...this.#lists.values()].filter((l) =>
+      l.apiKey === account.apiKey && (!openOnly || l.listStatusType !== "ALL_DONE")
+    );
+  }
+
+  /** The legs of `list`, below leg first. */
+  legsOf(list: SimOrderList): SimOrder[] {
+    return list.orderIds.map((id) => this.#orders.get(id)!);
+  }
+
+  /** Trades of `account` on `symbol`, optionally of one order. */
+  trades(account: Account, symbol: string, orderId?: number): TradeRecord[] {
+    return (this.#trades.get(account.apiKey) ?? []).filter((t) =>
+      t.symbol === symbol && (orderId === undefined || t.orderId === orderId)
+    );
+  }
+
+  // ---- cancellation -------------------------------------------------------------------------
+
+  /**
+   * Cancels an open order (`DELETE /api/v3/order`); -2011 when it is unknown
+   * or no longer open. Cancelling an OCO leg cancels the whole list, as on Binance.
+   */
+  cancelOrder(
+    account: Account,
+    symbol: string,
+    by: { orderId?: number; origClientOrderId?: string },
+    cancelClientOrderId: string,
+  ): { order: SimOrder } | { list: SimOrderList; legs: SimOrder[]; cancelIds: string[] } {
+    const order = this.#find(account, symbol, by);
+    if (!order || order.status !== "NEW") {
+      throw new BinanceError(-2011, BinanceMessages.unknownOrder);
+    }
+    if (order.orderListId !== -1) {
+      return this.cancelOrderList(account, symbol, { orderListId: order.orderListId });
+    }
+    this.#release(account, order.locked);
+    order.locked = undefined;
+    order.status = "CANCELED";
+    order.updateTime = this.options.now();
+    this.#openOrders.get(symbol)?.delete(order.orderId);
+    this.report(order, "CANCELED", undefined, cancelClientOrderId);
+    this.reportBalances(account, symbol);
+    return { order };
+  }
+
+  /** Cancels an open order list (`DELETE /api/v3/orderList`); -2011 when unknown or done. */
+  cancelOrderList(
+    account: Account,
+    symbol: string,
+    by: { orderListId?: number; listClientOrderId?: string },
+  ): { list: SimOrderList; legs: SimOrder[]; cancelIds: string[] } {
+    const list = [...this.#lists.values()].find((l) =>
+      l.apiKey === account.apiKey && l.symbol === symbol &&
+      (by.orderListId !== undefined
+        ? l.orderListId === by.orderListId
+        : l.listClientOrderId === by.listClientOrderId)
+    );
+    if (!list || list.listStatusType === "ALL_DONE") {
+      throw new BinanceError(-2011, BinanceMessages.unknownOrder);
+    }
+    const now = this.options.now();
+    const legs = this.legsOf(list);
+    const cancelIds: string[] = [];
+    this.#release(account, list.locked);
+    list.locked = undefined;
+    for (const leg of legs) {
+      leg.status = "CANCELED";
+      leg.updateTime = now;
+      const cancelId = this.newClientId();
+      cancelIds.push(cancelId);
+      this.report(leg, "CANCELED", undefined, cancelId);
+    }
+    this.#finishList(list, now);
+    this.reportBalances(account, symbol);
+    return { list, legs, cancelIds };
+  }
+
+  #release(account: Account, locked: { asset: string; amount: string } | undefined): void {
+    if (locked) account.unlock(locked.asset, locked.amount);
+  }
+
+  #finishList(list: SimOrderList, now: number): void {
+    list.listStatusType = "ALL_DONE";
+    list.listOrderStatus = "ALL_DONE";
+    list.transactionTime = now;
+    this.#openLists.get(list.symbol)?.delete(list.orderListId);
+    this.reportList(list);
+  }
+
+  // ---- market moves ---------------------------------------------------------------------------
+
+  /**
+   * Lets a candle (or a bare price: open = high = low) reach the resting
+   * orders of `symbol`: OCO legs through the shared fill model, single
+   * orders at their price or at the open on a gap.
+   */
+  onPriceRange(symbol: string, range: PriceRange): void {
+    for (const listId of [...(this.#openLists.get(symbol) ?? [])]) {
+      this.#triggerList(this.#lists.get(listId)!, range);
+    }
+    for (const orderId of [...(this.#openOrders.get(symbol) ?? [])]) {
+      this.#triggerOrder(this.#orders.get(orderId)!, range);
+    }
+  }
+
+  #triggerList(list: SimOrderList, range: PriceRange): void {
+    const account = this.options.accountOf(list.apiKey);
+    if (!account) return;
+    const [below, above] = this.legsOf(list) as [SimOrder, SimOrder];
+    const exit = checkProtectiveExit(
+      { open: Number(range.open), high: Number(range.high), low: Number(range.low) },
+      Number(above.price),
+      Number(below.stopPrice),
+    );
+    if (!exit) return;
+    const stopHit = exit.status === "CLOSED_SL";
+    const filled = stopHit ? below : above;
+    const expired = stopHit ? above : below;
+    const legPrice = stopHit ? below.stopPrice : above.price;
+    const price = exit.price === Number(legPrice) ? legPrice : range.open;
+    const now = this.options.now();
+    this.#release(account, list.locked);
+    list.locked = undefined;
+    expired.status = "EXPIRED";
+    expired.updateTime = now;
+    this.report(expired, "EXPIRED");
+    if (!filled.isWorking) {
+      filled.isWorking = true;
+      filled.workingTime = now;
+    }
+    this.fill(account, filled, price, !stopHit, false);
+    this.#finishList(list, now);
+    this.reportBalances(account, list.symbol);
+  }
+
+  #triggerOrder(order: SimOrder, range: PriceRange): void {
+    const account = this.options.accountOf(order.apiKey);
+    if (!account) return;
+    const level = isStopType(order.type) ? order.stopPrice : order.price;
+    const falls = triggersOnFall(order.type, order.side);
+    const reached = falls
+      ? compareDecimals(range.low, level) <= 0
+      : compareDecimals(range.high, level) >= 0;
+    if (!reached) return;
+    const gapped = falls
+      ? compareDecimals(range.open, level) <= 0
+      : compareDecimals(range.open, level) >= 0;
+    this.#release(account, order.locked);
+    order.locked = undefined;
+    if (!order.isWorking) {
+      order.isWorking = true;
+      order.workingTime = this.options.now();
+    }
+    this.fill(account, order, gapped ? range.open : level, !isStopType(order.type), false);
+    this.reportBalances(account, order.symbol);
+  }
+}
+
+/** True when the order executes as the price falls to its level (BUY limits, SELL stops). */
+export function triggersOnFall(type: OrderType, side: Side): boolean {
+  if (type === "LIMIT" || type === "LIMIT_MAKER") return side === "BUY";
+  const stopLoss = type === "STOP_LOSS" || type === "STOP_LOSS_LIMIT";
+  return stopLoss ? side === "SELL" : side === "BUY";
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) map.set(key, set = new Set());
+  return set;
+}
+
+function negate(value: string): string {
+  return value.startsWith("-") ? value.slice(1) : `-${value}`;
+}

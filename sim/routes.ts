@@ -1,0 +1,152 @@
+/**
+ * The REST route table: public market data and account endpoints here,
+ * order endpoints in trade_routes.ts.
+ *
+ * @module
+ */
+
+import { INTERVAL_MS } from "../engine/candle.ts";
+import { BinanceError } from "./binance_error.ts";
+import { fixed8 } from "./format.ts";
+import type { Route, RouteInput } from "./rest.ts";
+import { exchangeInfoSymbol, rulesFor } from "./symbols.ts";
+import { TRADE_ROUTES } from "./trade_routes.ts";
+
+function exchangeInfo({ ctx, params }: RouteInput): unknown {
+  let symbols = [...ctx.symbols];
+  const one = params.string("symbol");
+  const many = params.string("symbols");
+  if (one !== undefined || many !== undefined) {
+    const wanted: string[] = one !== undefined ? [one.toUpperCase()] : JSON.parse(many!);
+    for (const s of wanted) {
+      if (!ctx.symbols.has(s)) throw new BinanceError(-1121, "Invalid symbol.");
+    }
+    symbols = wanted;
+  }
+  return {
+    timezone: "UTC",
+    serverTime: ctx.now(),
+    rateLimits: [
+      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 6000 },
+      { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
+      { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200000 },
+      { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 61000 },
+    ],
+    exchangeFilters: [],
+    symbols: symbols.map((s) => exchangeInfoSymbol(rulesFor(s))),
+  };
+}
+
+function klines({ ctx, params }: RouteInput): unknown {
+  const symbol = params.symbol(ctx.symbols);
+  const interval = params.requiredString("interval");
+  if (!(interval in INTERVAL_MS)) throw new BinanceError(-1120, "Invalid interval.");
+  const limit = params.integer("limit") ?? 500;
+  if (limit < 1 || limit > 1000) {
+    throw new BinanceError(
+      -1100,
+      "Illegal characters found in parameter 'limit'; legal range is '1000'.",
+    );
+  }
+  const startTime = params.integer("startTime");
+  const endTime = params.integer("endTime");
+  return ctx.engine.market.klines(symbol, interval, {
+    limit,
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(endTime !== undefined ? { endTime } : {}),
+  });
+}
+
+function tickerPrice({ ctx, params }: RouteInput): unknown {
+  const price = (symbol: string) => ({
+    symbol,
+    price: ctx.engine.market.lastPrice(symbol) ?? "0.00000000",
+  });
+  if (params.string("symbol") !== undefined) return price(params.symbol(ctx.symbols));
+  const many = params.string("symbols");
+  const symbols: string[] = many !== undefined ? JSON.parse(many) : [...ctx.symbols];
+  return symbols.map(price);
+}
+
+function avgPrice({ ctx, params }: RouteInput): unknown {
+  const symbol = params.symbol(ctx.symbols);
+  return {
+    mins: 5,
+    price: ctx.engine.market.lastPrice(symbol) ?? "0.00000000",
+    closeTime: ctx.now(),
+  };
+}
+
+function account({ ctx, params, account }: RouteInput): unknown {
+  const assets = new Set(account.assets());
+  for (const s of ctx.symbols) {
+    const rules = rulesFor(s);
+    assets.add(rules.baseAsset).add(rules.quoteAsset);
+  }
+  const omitZero = params.string("omitZeroBalances") === "true";
+  const balances = [...assets].map((asset) => {
+    const b = account.balance(asset);
+    return { asset, free: fixed8(b.free), locked: fixed8(b.locked) };
+  }).filter((b) => !omitZero || b.free !== "0.00000000" || b.locked !== "0.00000000");
+  const rate = fixed8(String(ctx.engine.options.feeRate));
+  const bps = Math.round(Number(ctx.engine.options.feeRate) * 10_000);
+  return {
+    makerCommission: bps,
+    takerCommission: bps,
+    buyerCommission: 0,
+    sellerCommission: 0,
+    commissionRates: { maker: rate, taker: rate, buyer: "0.00000000", seller: "0.00000000" },
+    canTrade: account.restrictions.enableSpotAndMarginTrading,
+    canWithdraw: account.restrictions.enableWithdrawals,
+    canDeposit: true,
+    brokered: false,
+    requireSelfTradePrevention: false,
+    preventSor: false,
+    updateTime: account.updateTime,
+    accountType: "SPOT",
+    balances,
+    permissions: ["SPOT"],
+    uid: account.uid,
+  };
+}
+
+function apiRestrictions({ account }: RouteInput): unknown {
+  const r = account.restrictions;
+  return {
+    ipRestrict: r.ipRestrict,
+    createTime: 1_700_000_000_000,
+    enableReading: r.enableReading,
+    enableWithdrawals: r.enableWithdrawals,
+    enableInternalTransfer: false,
+    enableMargin: false,
+    enableFutures: false,
+    permitsUniversalTransfer: false,
+    enableVanillaOptions: false,
+    enableFixApiTrade: false,
+    enableFixReadOnly: false,
+    enableSpotAndMarginTrading: r.enableSpotAndMarginTrading,
+    enablePortfolioMarginTrading: false,
+  };
+}
+
+function route(handle: Route["handle"], weight = 1, signed = false, order = false): Route {
+  return { handle, weight, signed, order };
+}
+
+/** Every endpoint the simulator speaks, keyed by `"METHOD /path"`. */
+export const ROUTES: Readonly<Record<string, Route>> = {
+  "GET /api/v3/ping": route(() => ({})),
+  "GET /api/v3/time": route(({ ctx }) => ({ serverTime: ctx.now() })),
+  "GET /api/v3/exchangeInfo": route(exchangeInfo, 20),
+  "GET /api/v3/klines": route(klines, 2),
+  "GET /api/v3/uiKlines": route(klines, 2),
+  "GET /api/v3/ticker/price": route(tickerPrice, 2),
+  "GET /api/v3/avgPrice": route(avgPrice, 2),
+  "GET /api/v3/account": route(account, 20, true),
+  "GET /sapi/v1/account/apiRestrictions": route(apiRestrictions, 1, true),
+  "GET /sapi/v1/system/status": route(() => ({ status: 0, msg: "normal" })),
+  // ccxt asks for margin pairs on loadMarkets when sapi is reachable; the simulator has none.
+  "GET /sapi/v1/margin/allPairs": route(() => [], 1, true),
+  "GET /sapi/v1/margin/isolated/allPairs": route(() => [], 1, true),
+  ...TRADE_ROUTES,
+};
