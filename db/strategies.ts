@@ -5,6 +5,7 @@
  * @module
  */
 import type { Queryable } from "./port.ts";
+import { trimDecimal } from "./trades.ts";
 
 /** A strategy as stored: the definition the API accepts, plus state. */
 export interface StrategyRecord {
@@ -191,4 +192,97 @@ export async function listActiveStrategies(db: Queryable): Promise<StrategyRecor
     `SELECT ${COLUMNS} FROM strategies WHERE is_active ORDER BY id`,
   );
   return rows.map(toStrategy);
+}
+
+/** A strategy with the figures the strategy list shows (one query, no N+1). */
+export interface StrategyOverviewRow {
+  /** The strategy. */
+  strategy: StrategyRecord;
+  /** Close time of the last candle the live runner processed; null before the first. */
+  lastCandleCloseTime: number | null;
+  /** The open position, if any (prices as decimal strings). */
+  openTrade: {
+    id: number;
+    entryPrice: string;
+    quantity: string;
+    takeProfitPrice: string | null;
+    stopLossPrice: string | null;
+    entryTimestamp: Date;
+  } | null;
+  /** Trades no longer open. */
+  closedTrades: number;
+  /** Sum of their P&L (decimal string). */
+  realizedPnl: string;
+  /** The newest backtest's summary, if any. */
+  lastBacktest: {
+    id: number;
+    totalTrades: number;
+    totalPnl: string;
+    winRate: number;
+    maxDrawdown: number;
+    sharpeRatio: number | null;
+    createdAt: Date;
+  } | null;
+}
+
+const trim = (v: unknown): string => trimDecimal(String(v));
+
+/**
+ * A user's strategies with runtime, open position, realized P&L and last
+ * backtest — all of them, or only `strategyId` when given. Newest first.
+ */
+export async function listStrategyOverviews(
+  db: Queryable,
+  userId: number,
+  strategyId: number | null = null,
+): Promise<StrategyOverviewRow[]> {
+  const cols = COLUMNS.split(",").map((c) => `s.${c.trim()}`).join(", ");
+  const rows = await db.query(
+    `SELECT ${cols}, r.last_candle_close_time,
+       o.id AS o_id, o.entry_price AS o_entry_price, o.quantity AS o_quantity,
+       o.take_profit_price AS o_tp, o.stop_loss_price AS o_sl, o.entry_timestamp AS o_entry_ts,
+       t.n AS closed_trades, t.pnl AS realized_pnl,
+       b.id AS b_id, b.total_trades AS b_total_trades, b.total_pnl AS b_total_pnl,
+       b.win_rate AS b_win_rate, b.max_drawdown AS b_max_drawdown, b.sharpe_ratio AS b_sharpe,
+       b.created_at AS b_created_at
+     FROM strategies s
+     LEFT JOIN strategy_runtime r ON r.strategy_id = s.id
+     LEFT JOIN LATERAL (SELECT id, entry_price, quantity, take_profit_price, stop_loss_price,
+         entry_timestamp FROM trades WHERE strategy_id = s.id AND status = 'OPEN'
+         ORDER BY id DESC LIMIT 1) o ON TRUE
+     LEFT JOIN LATERAL (SELECT COUNT(*)::int AS n, COALESCE(SUM(pnl), 0)::text AS pnl
+         FROM trades WHERE strategy_id = s.id AND status <> 'OPEN') t ON TRUE
+     LEFT JOIN LATERAL (SELECT id, total_trades, total_pnl, win_rate, max_drawdown, sharpe_ratio,
+         created_at FROM backtest_results WHERE strategy_id = s.id
+         ORDER BY created_at DESC, id DESC LIMIT 1) b ON TRUE
+     WHERE s.user_id = $1 AND ($2::int IS NULL OR s.id = $2)
+     ORDER BY s.id DESC`,
+    [userId, strategyId],
+  );
+  return rows.map((row) => ({
+    strategy: toStrategy(row),
+    lastCandleCloseTime: row.last_candle_close_time === null ||
+        row.last_candle_close_time === undefined
+      ? null
+      : Number(row.last_candle_close_time),
+    openTrade: row.o_id === null || row.o_id === undefined ? null : {
+      id: Number(row.o_id),
+      entryPrice: trim(row.o_entry_price),
+      quantity: trim(row.o_quantity),
+      takeProfitPrice: row.o_tp === null ? null : trim(row.o_tp),
+      stopLossPrice: row.o_sl === null ? null : trim(row.o_sl),
+      entryTimestamp: row.o_entry_ts as Date,
+    },
+    closedTrades: Number(row.closed_trades ?? 0),
+    realizedPnl: trim(row.realized_pnl ?? "0"),
+    lastBacktest: row.b_id === null || row.b_id === undefined ? null : {
+      id: Number(row.b_id),
+      totalTrades: Number(row.b_total_trades),
+      totalPnl: trim(row.b_total_pnl),
+      winRate: Number(row.b_win_rate),
+      maxDrawdown: Number(row.b_max_drawdown),
+      sharpeRatio: row.b_sharpe === null ? null : Number(row.b_sharpe),
+      createdAt: row.b_created_at as Date,
+    },
+  }));
 }
