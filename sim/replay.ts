@@ -75,13 +75,27 @@ const TICK_MS = 10;
 
 /** Starts pushing candles into `sim`; see {@link ReplayOptions}. */
 export async function startReplay(sim: Simulator, opts: ReplayOptions): Promise<Replay> {
+  const candles = opts.candles ??
+    parseKlineCsv(await Deno.readTextFile(requirePath(opts.csvPath)));
+  return driveCandles(sim, candles[Symbol.iterator](), candles.length, opts);
+}
+
+/**
+ * Pushes candles from `source` at `opts.speed` candles per second until it
+ * runs dry (`total` may be `Infinity` for generated markets).
+ */
+export function driveCandles(
+  sim: Simulator,
+  source: Iterator<SimCandle>,
+  total: number,
+  opts: Pick<ReplayOptions, "symbol" | "interval" | "speed" | "onEnd">,
+): Replay {
   if (!(opts.speed > 0)) {
     throw new AuraError(
       ErrorCode.VALIDATION_FAILED,
       `Cannot replay at speed ${opts.speed}: must be a positive number of candles per second`,
     );
   }
-  const candles = opts.candles ?? parseKlineCsv(await Deno.readTextFile(requirePath(opts.csvPath)));
   let pushed = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
   const { promise: done, resolve } = Promise.withResolvers<void>();
@@ -92,15 +106,17 @@ export async function startReplay(sim: Simulator, opts: ReplayOptions): Promise<
     resolve();
   };
   const tick = () => {
-    // Catch up to where the wall clock says the replay should be, so slow ticks don't slow the replay.
-    const due = Math.min(
-      candles.length,
-      Math.floor((performance.now() - started) / 1000 * opts.speed) + 1,
-    );
-    while (pushed < due) sim.pushCandle(opts.symbol, candles[pushed++]!, opts.interval);
-    if (pushed >= candles.length) {
-      finish();
-      opts.onEnd?.();
+    // Catch up to where the wall clock says the replay should be, so slow ticks don't slow it down.
+    const due = Math.floor((performance.now() - started) / 1000 * opts.speed) + 1;
+    while (pushed < due && timer !== undefined) {
+      const next = source.next();
+      if (next.done) {
+        finish();
+        opts.onEnd?.();
+        return;
+      }
+      sim.pushCandle(opts.symbol, next.value, opts.interval);
+      pushed++;
     }
   };
   timer = setInterval(tick, Math.max(1, Math.min(TICK_MS, 1000 / opts.speed)));
@@ -109,7 +125,7 @@ export async function startReplay(sim: Simulator, opts: ReplayOptions): Promise<
     get pushed() {
       return pushed;
     },
-    total: candles.length,
+    total,
     done,
     stop: finish,
   };
