@@ -33,7 +33,8 @@ export function notFinite(label: string, value: number): AuraError {
   );
 }
 
-function cacheError(label: string, why: string): AuraError {
+/** The error for a snapshot that cannot be resumed (SYS_002: the cache holds something else). */
+export function cacheError(label: string, why: string): AuraError {
   return new AuraError("SYS_002", `Cannot restore ${label} from snapshot: ${why}`);
 }
 

@@ -4,7 +4,14 @@
  * @module
  */
 
-import { checkPeriod, notFinite, openSnapshot, readNested, readNumber } from "./_checks.ts";
+import {
+  cacheError,
+  checkPeriod,
+  notFinite,
+  openSnapshot,
+  readNested,
+  readNumber,
+} from "./_checks.ts";
 import { Ema } from "./ema.ts";
 import type { IndicatorSnapshot, StreamingIndicator } from "./types.ts";
 
@@ -160,10 +167,23 @@ export class Macd implements StreamingIndicator {
     fast.restore(readNested(label, state, "fast"));
     slow.restore(readNested(label, state, "slow"));
     signal.restore(readNested(label, state, "signal"));
+    const count = s.count;
+    const expected = [
+      count,
+      Math.max(0, count - this.fastOffset),
+      Math.max(0, count - slow.period + 1),
+    ];
+    if (slow.count !== expected[0] || fast.count !== expected[1] || signal.count !== expected[2]) {
+      throw cacheError(
+        label,
+        `inner counts ${slow.count}/${fast.count}/${signal.count} (slow/fast/signal) ` +
+          `do not fit count "${count}"`,
+      );
+    }
     this.fastEma.restore(fast.snapshot());
     this.slowEma.restore(slow.snapshot());
     this.signalEma.restore(signal.snapshot());
-    this.n = s.count;
+    this.n = count;
     this.line = line;
   }
 

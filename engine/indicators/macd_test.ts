@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isAuraError } from "../errors.ts";
 import { Macd, macd } from "./mod.ts";
 import { assertSeries, CLOSES } from "./_test_table.ts";
 
@@ -47,4 +48,18 @@ Deno.test("Macd getters agree: value is the line, histogram is line minus signal
   indicator.update(10);
   assert.ok(Number.isNaN(indicator.macd) && Number.isNaN(indicator.signal));
   assert.ok(Number.isNaN(indicator.histogram) && Number.isNaN(indicator.value));
+});
+
+Deno.test("Macd.restore refuses inner EMA states that do not fit its count", () => {
+  const source = new Macd(2, 3, 2);
+  for (const close of CLOSES) source.update(close);
+  const snapshot = JSON.parse(JSON.stringify(source.snapshot()));
+  const target = new Macd(2, 3, 2);
+  assert.throws(
+    () => target.restore({ ...snapshot, count: snapshot.count + 1 }),
+    (e) => isAuraError(e, "SYS_002"),
+  );
+  assert.equal(target.count, 0);
+  target.restore(snapshot);
+  assert.equal(target.macd, source.macd);
 });
