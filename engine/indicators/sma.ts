@@ -21,8 +21,8 @@ import type { IndicatorSnapshot, StreamingIndicator } from "./types.ts";
  * TwoSum on each add and subtract) instead of TA-Lib's plain running total:
  * a live feed calls replace() on every tick of the open candle and never
  * restarts, so a plain total would drift without bound. Values therefore agree
- * with TA-Lib to ~1e-15 relative rather than bit for bit, and stay that close
- * forever.
+ * with TA-Lib within ~1e-14 relative (its own running-total drift over 57,924
+ * candles) rather than bit for bit, and do not drift themselves.
  *
  * @example
  * ```ts
