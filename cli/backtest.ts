@@ -1,0 +1,263 @@
+/**
+ * `deno task backtest`: replays a kline CSV through a strategy and prints the
+ * report (a table, or one JSON object with `--json`).
+ *
+ * ```sh
+ * deno task backtest --data BTCUSDT-1h.csv --strategy examples/ema_cross_rsi.json
+ * deno task backtest --data BTCUSDT-1h.csv --strategy s.json --fee 0.001 --slippage-bps 2 --json
+ * ```
+ *
+ * Bad input ends with one line on stderr and exit code 1, never a stack trace.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { INTERVAL_MS } from "../engine/candle.ts";
+import { parseKlinesCsv, runBacktest } from "../engine/backtest/mod.ts";
+import type { BacktestReport, CandleSeries } from "../engine/backtest/mod.ts";
+import { parseStrategy, type StrategyDefinition } from "../engine/strategy/mod.ts";
+
+const USAGE = "usage: deno task backtest --data <klines.csv> --strategy <strategy.json> " +
+  "[--fee 0.001] [--slippage-bps 0] [--initial-balance 10000] [--json]";
+
+/** A failure to report as one line (the message is already user-facing). */
+class CliError extends Error {}
+
+/** Parsed command-line flags. */
+interface Flags {
+  data: string;
+  strategy: string;
+  fee: number;
+  slippageBps: number;
+  initialBalance: number;
+  json: boolean;
+}
+
+function parseFlags(args: string[]): Flags | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        data: { type: "string" },
+        strategy: { type: "string" },
+        fee: { type: "string" },
+        "slippage-bps": { type: "string" },
+        "initial-balance": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        symbol: { type: "string" },
+        interval: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+      },
+    }));
+  } catch (e) {
+    throw new CliError(`${firstLine(e)} (${USAGE})`);
+  }
+  if (values.help) return "help";
+  for (const flag of ["symbol", "interval", "from", "to"] as const) {
+    if (values[flag] !== undefined) {
+      throw new CliError(
+        `--${flag} is not available yet: fetching klines from Binance comes with the exchange layer; pass --data <klines.csv>`,
+      );
+    }
+  }
+  if (values.data === undefined) throw new CliError(`--data is required (${USAGE})`);
+  if (values.strategy === undefined) throw new CliError(`--strategy is required (${USAGE})`);
+  return {
+    data: values.data,
+    strategy: values.strategy,
+    fee: numberFlag("fee", values.fee, 0.001, (v) => v >= 0 && v < 1, "in [0, 1)"),
+    slippageBps: numberFlag(
+      "slippage-bps",
+      values["slippage-bps"],
+      0,
+      (v) => v >= 0 && v < 10_000,
+      "in [0, 10000)",
+    ),
+    initialBalance: numberFlag(
+      "initial-balance",
+      values["initial-balance"],
+      10_000,
+      (v) => v > 0,
+      "above 0",
+    ),
+    json: values.json ?? false,
+  };
+}
+
+function numberFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  ok: (v: number) => boolean,
+  range: string,
+): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v) || !ok(v)) {
+    throw new CliError(`--${name} "${raw}" must be a number ${range}`);
+  }
+  return v;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new CliError(`Cannot read ${what} "${path}": ${firstLine(e)}`);
+  }
+}
+
+async function loadStrategy(path: string): Promise<StrategyDefinition> {
+  const text = await readText(path, "strategy");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`Cannot read strategy "${path}": invalid JSON: ${firstLine(e)}`);
+  }
+  return parseStrategy(json);
+}
+
+/** Typical spacing of the candles, to warn when the strategy names another interval. */
+function spacingMs(series: CandleSeries): number {
+  const n = Math.min(series.length, 1000);
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) gaps.push(series.openTime[i]! - series.openTime[i - 1]!);
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1] ?? 0;
+}
+
+function progressBar(): (fraction: number) => void {
+  const start = performance.now();
+  const show = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  let drawn = false;
+  return (fraction) => {
+    if (!show || (performance.now() - start < 1000 && !drawn)) return;
+    drawn = true;
+    const width = 30;
+    const full = Math.round(fraction * width);
+    const bar = `\r[${"#".repeat(full)}${" ".repeat(width - full)}] ${
+      (fraction * 100).toFixed(0)
+    }%`;
+    Deno.stderr.writeSync(encoder.encode(fraction >= 1 ? `${bar}\n` : bar));
+  };
+}
+
+async function main(args: string[]): Promise<void> {
+  const flags = parseFlags(args);
+  if (flags === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const definition = await loadStrategy(flags.strategy);
+  const series = parseKlinesCsv(await readText(flags.data, "klines"));
+  if (series.length === 0) {
+    throw new CliError(`Cannot run backtest: "${flags.data}" holds no candles`);
+  }
+  const spacing = spacingMs(series);
+  if (spacing > 0 && spacing !== INTERVAL_MS[definition.interval]) {
+    console.error(
+      `warning: the candles are ${
+        spacing / 60_000
+      } min apart but the strategy's interval is "${definition.interval}"`,
+    );
+  }
+  const started = performance.now();
+  const report = runBacktest(definition, series, {
+    feeRate: flags.fee,
+    slippageBps: flags.slippageBps,
+    initialBalance: flags.initialBalance,
+    onProgress: progressBar(),
+  });
+  const elapsedMs = performance.now() - started;
+  if (flags.json) console.log(JSON.stringify(toJson(report, elapsedMs)));
+  else printReport(definition, report, elapsedMs);
+}
+
+/** The report as one JSON object: the result fields, `candles`, `elapsedMs`, an equity summary. */
+function toJson(report: BacktestReport, elapsedMs: number) {
+  const { equityCurve, ...rest } = report;
+  let min = Infinity, max = -Infinity;
+  for (const e of equityCurve.equity) {
+    if (e < min) min = e;
+    if (e > max) max = e;
+  }
+  return {
+    ...rest,
+    elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+    equity: { points: equityCurve.equity.length, min, max, final: report.finalEquity },
+  };
+}
+
+const time = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+const money = (v: number) => v.toFixed(2);
+const MAX_TRADES_SHOWN = 50;
+
+function printReport(def: StrategyDefinition, r: BacktestReport, elapsedMs: number): void {
+  const rows: [string, string][] = [
+    ["strategy", `${def.name} (${def.symbol} ${def.interval})`],
+    ["candles", `${r.candles} in ${elapsedMs.toFixed(1)} ms`],
+    ["trades", `${r.totalTrades} (${r.winningTrades} won, ${r.losingTrades} lost)`],
+    ["win rate", `${(r.winRate * 100).toFixed(1)} %`],
+    ["total P&L", `${money(r.totalPnl)} USDT (net of fees)`],
+    ["final equity", `${money(r.finalEquity)} USDT (from ${money(r.initialBalance)})`],
+    ["max drawdown", `${r.maxDrawdown.toFixed(2)} %`],
+    ["Sharpe ratio", r.sharpeRatio.toFixed(3)],
+    ["halted", r.haltedAt === null ? "no" : `at ${time(r.haltedAt)} (drawdown limit)`],
+  ];
+  if (r.openPosition) {
+    const p = r.openPosition;
+    rows.push([
+      "open position",
+      `${+p.quantity.toFixed(8)} @ ${+p.entryPrice.toFixed(8)} since ${time(p.entryTime)}`,
+    ]);
+  }
+  if (r.insufficientCashEntries > 0) {
+    rows.push(["skipped entries", `${r.insufficientCashEntries} (insufficient cash)`]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  if (r.trades.length === 0) return;
+  console.log("");
+  const header = ["entry time", "entry", "exit time", "exit", "quantity", "status", "pnl", "fees"];
+  const lines = r.trades.slice(0, MAX_TRADES_SHOWN).map((t) => [
+    time(t.entryTime),
+    String(+t.entryPrice.toFixed(8)),
+    time(t.exitTime),
+    String(+t.exitPrice.toFixed(8)),
+    String(+t.quantity.toFixed(8)),
+    t.status,
+    money(t.pnl),
+    money(t.fees),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+  if (r.trades.length > MAX_TRADES_SHOWN) {
+    console.log(`… ${r.trades.length - MAX_TRADES_SHOWN} more trades (use --json for all)`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split("\n")[0]!.trim();
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (e) {
+    // Every failure is one line: the message, never the stack.
+    console.error(`error: ${firstLine(e)}`);
+    Deno.exit(1);
+  }
+}
