@@ -1,0 +1,271 @@
+/**
+ * The messages of AURA's live pipeline: typed, versioned (`v: 1`) and
+ * immutable. Ingest publishes `kline_closed`, the strategy worker
+ * `trade_signal`, the execution worker the order events.
+ *
+ * Every event has a deterministic `id` so that a consumer seeing it twice
+ * (the bus delivers at least once) can drop the copy. The zod schemas are the
+ * one definition of the wire format: the types are inferred from them and
+ * {@link parseEvent} checks whatever comes off Redis, KV or `postMessage`.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { AuraError } from "./errors.ts";
+import type { KlineData } from "./candle.ts";
+import { isDecimalString } from "./orders/decimal.ts";
+import { RiskParamsSchema } from "./strategy/rules.ts";
+
+/** The only event format version this code reads and writes. */
+export const EVENT_VERSION = 1;
+
+const decimal = z.string().refine(isDecimalString, "must be a decimal string");
+const ms = z.int().nonnegative();
+const text = z.string().min(1);
+
+const base = { v: z.literal(EVENT_VERSION), id: text, occurredAt: ms };
+// Who an execution event belongs to: the UI routes by userId, the engine by strategyId.
+const owner = { userId: z.int(), strategyId: text, symbol: text };
+const execution = {
+  price: decimal,
+  quantity: decimal,
+  quoteQty: decimal,
+  commission: decimal,
+  commissionAsset: text,
+};
+
+const KlineSchema = z.object({
+  symbol: text,
+  interval: text,
+  openTime: ms,
+  closeTime: ms,
+  open: decimal,
+  high: decimal,
+  low: decimal,
+  close: decimal,
+  volume: decimal,
+});
+
+/** Zod schema of every event (discriminated on `type`); see {@link parseEvent}. */
+export const EventSchema = z.discriminatedUnion("type", [
+  z.object({
+    ...base,
+    type: z.literal("kline_closed"),
+    symbol: text,
+    interval: text,
+    kline: KlineSchema,
+    receivedAt: ms,
+  }),
+  z.object({
+    ...base,
+    type: z.literal("trade_signal"),
+    strategyId: text,
+    userId: z.int(),
+    symbol: text,
+    interval: text,
+    action: z.enum(["ENTRY", "EXIT"]),
+    signalPrice: decimal,
+    candleCloseTime: ms,
+    riskParams: RiskParamsSchema,
+    // Latency trace: kline close → received by ingest → signal emitted.
+    trace: z.object({ candleCloseTime: ms, klineReceivedAt: ms, signalAt: ms }),
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    ...execution,
+    type: z.literal("order_filled"),
+    side: z.enum(["BUY", "SELL"]),
+    orderId: text,
+    clientOrderId: text,
+    signalId: text.nullable(),
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    ...execution,
+    type: z.literal("oco_leg_filled"),
+    leg: z.enum(["TP", "SL"]),
+    orderListId: text,
+    listClientOrderId: text,
+    orderId: text,
+    clientOrderId: text,
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("oco_cancelled"),
+    orderListId: text,
+    listClientOrderId: text,
+    reason: text,
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("order_expired"),
+    side: z.enum(["BUY", "SELL"]),
+    orderId: text,
+    clientOrderId: text,
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("trade_opened"),
+    tradeId: text,
+    signalId: text,
+    entryOrderId: text,
+    entryPrice: decimal,
+    quantity: decimal,
+    quoteQty: decimal,
+    fees: decimal,
+    takeProfitPrice: decimal,
+    stopLossPrice: decimal,
+    // Null when the entry filled but the OCO could not be placed (yet).
+    listClientOrderId: text.nullable(),
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("trade_closed"),
+    tradeId: text,
+    status: z.enum(["CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL"]),
+    entryPrice: decimal,
+    exitPrice: decimal,
+    quantity: decimal,
+    pnl: decimal,
+    fees: decimal,
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("trade_failed"),
+    signalId: text,
+    action: z.enum(["ENTRY", "EXIT"]),
+    code: text,
+    message: z.string(),
+  }),
+  z.object({
+    ...base,
+    ...owner,
+    type: z.literal("strategy_halted"),
+    reason: z.enum(["MAX_DRAWDOWN", "OPERATIONAL_ERROR", "MANUAL"]),
+    message: z.string(),
+    drawdownPercent: decimal.nullable(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("reconciliation_report"),
+    userId: z.int(),
+    openTradesChecked: z.int().nonnegative(),
+    findings: z.array(z.object({
+      symbol: text,
+      tradeId: text.nullable(),
+      // e.g. "closed_while_down", "protection_restored", "marked_failed", "unknown_order".
+      kind: text,
+      detail: z.string(),
+    })),
+  }),
+]);
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[]
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+  : T;
+
+/** Any AURA event (immutable). Narrow on `type`. */
+export type AuraEvent = DeepReadonly<z.output<typeof EventSchema>>;
+/** The `type` of an event, e.g. `"kline_closed"`. */
+export type EventType = AuraEvent["type"];
+/** The event with the given `type`. */
+export type EventOf<T extends EventType> = Extract<AuraEvent, { type: T }>;
+/** A closed kline from the ingest worker. */
+export type KlineClosed = EventOf<"kline_closed">;
+/** A strategy's intent for the execution worker. */
+export type TradeSignal = EventOf<"trade_signal">;
+/** Everything the execution worker reports (topic `"orders"`). */
+export type OrderEvent = Exclude<AuraEvent, KlineClosed | TradeSignal>;
+
+/** The bus topics; each event type belongs to exactly one. */
+export type Topic = "klines" | "signals" | "orders";
+/** All topics, for iteration. */
+export const TOPICS: readonly Topic[] = Object.freeze(["klines", "signals", "orders"]);
+
+/** The topic an event type is published on. */
+export function topicOf(type: EventType): Topic {
+  if (type === "kline_closed") return "klines";
+  if (type === "trade_signal") return "signals";
+  return "orders";
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Fields of an event before `v` is stamped on it. */
+export type EventInput<T extends EventType> = Omit<EventOf<T>, "v">;
+
+/**
+ * Builds any event: stamps `v: 1`, validates it and freezes it deeply.
+ *
+ * @throws {AuraError} `SYS_003` when a field is missing or malformed.
+ * @example
+ * ```ts
+ * const filled = createEvent("oco_leg_filled", { id: execId, occurredAt, leg: "TP", ... });
+ * ```
+ */
+export function createEvent<T extends EventType>(type: T, input: Omit<EventInput<T>, "type">) {
+  return parseEvent({ ...input, v: EVENT_VERSION, type }) as EventOf<T>;
+}
+
+/** Builds a `kline_closed` with id `${symbol}:${interval}:${openTime}`, occurring when received. */
+export function klineClosed(kline: KlineData, receivedAt: number): KlineClosed {
+  return createEvent("kline_closed", {
+    id: `${kline.symbol}:${kline.interval}:${kline.openTime}`,
+    occurredAt: receivedAt,
+    symbol: kline.symbol,
+    interval: kline.interval,
+    kline: { ...kline },
+    receivedAt,
+  });
+}
+
+/**
+ * Builds a `trade_signal` with the runner's id `${strategyId}:${candleCloseTime}:${action}`,
+ * occurring at `trace.signalAt`.
+ */
+export function tradeSignal(input: Omit<EventInput<"trade_signal">, "id" | "occurredAt" | "type">) {
+  return createEvent("trade_signal", {
+    ...input,
+    id: `${input.strategyId}:${input.candleCloseTime}:${input.action}`,
+    occurredAt: input.trace.signalAt,
+  });
+}
+
+/**
+ * Validates an event that came off the wire and returns it deeply frozen.
+ *
+ * @throws {AuraError} `SYS_003` for an unknown version or type, or malformed fields
+ *   (`details.issues` lists `{ path, message }`).
+ */
+export function parseEvent(input: unknown): AuraEvent {
+  const version = (input as { v?: unknown } | null)?.v;
+  if (version !== EVENT_VERSION) {
+    throw new AuraError(
+      "SYS_003",
+      `Cannot read event: version "${String(version)}" is not supported (expected "1")`,
+      { version },
+    );
+  }
+  const result = EventSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    const type = (input as { type?: unknown }).type;
+    const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+    throw new AuraError("SYS_003", `Cannot read event "${String(type)}": ${summary}`, { issues });
+  }
+  return deepFreeze(result.data) as AuraEvent;
+}
