@@ -1,0 +1,432 @@
+/**
+ * Binance spot through ccxt, as an {@link Exchange}.
+ *
+ * - Spot only: markets are never loaded (every call uses ccxt's implicit REST
+ *   methods, which return Binance's raw JSON), so no sapi or futures endpoint
+ *   is touched. The base URL is live Binance, the Spot testnet or any
+ *   Binance-compatible server such as AURA's simulator (the adapter rewrites
+ *   `exchange.urls.api.*`).
+ * - Entries are market buys by `quoteOrderQty`; protection is one OCO via
+ *   `POST /api/v3/orderList/oco` (LIMIT_MAKER above, STOP_LOSS_LIMIT GTC
+ *   below). Orders are checked against the symbol's filters before anything
+ *   is sent (TRADE_002/TRADE_003 without a request).
+ * - Every call goes through {@link ExchangeResilience}: client ids are
+ *   deterministic, an order whose outcome is unknown is looked up by client id
+ *   before any resend, temporary errors back off, 429/418 and request weight
+ *   are honoured, -1021 resynchronises the clock offset.
+ * - Order events come from REST polling of open order lists
+ *   (`_order_list_watcher.ts`), every `pollIntervalMs`. Binance's WebSocket
+ *   API user data stream (`userDataStream.subscribe.signature`) would push
+ *   them instead; it is the planned next step and would replace only the
+ *   watcher.
+ *
+ * @module
+ */
+
+import ccxt from "ccxt";
+import { type Clock, systemClock } from "../../engine/clock.ts";
+import { AuraError } from "../../engine/errors.ts";
+import { compareDecimals, normalizeDecimal } from "../../engine/orders/decimal.ts";
+import {
+  assertTrading,
+  checkNotional,
+  parseSymbolRules,
+  type SymbolRules,
+  validateOcoSell,
+} from "../../engine/orders/filters.ts";
+import { checkLotSize } from "../../engine/orders/filters.ts";
+import type { BinanceSymbolJson } from "../../engine/orders/filters.ts";
+import type {
+  Balance,
+  Exchange,
+  MarketBuyQuote,
+  MarketSell,
+  Order,
+  OrderEventHandler,
+  OrderList,
+  PlaceOco,
+  Trade,
+} from "../../engine/ports/exchange.ts";
+import { type Json, toFills, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
+import { OrderListWatcher } from "./_order_list_watcher.ts";
+import { classifyExchangeError, type ResponseInfo } from "./errors.ts";
+import { ExchangeResilience, type ResilienceOptions } from "./resilience.ts";
+
+/** Where the adapter sends requests. */
+export type BinanceEndpoint = "live" | "testnet" | string;
+
+/** Options of {@link CcxtBinanceExchange}. */
+export interface CcxtBinanceOptions {
+  /** API key. */
+  apiKey: string;
+  /** API secret. */
+  secret: string;
+  /** `live`, `testnet`, or a base URL such as the simulator's `http://127.0.0.1:PORT`. */
+  endpoint?: BinanceEndpoint;
+  /** Clock for resilience decisions (default the system clock). */
+  clock?: Clock;
+  /** Order event polling period, ms (default 2,000). */
+  pollIntervalMs?: number;
+  /** Per-request timeout, ms (default 10,000). */
+  timeoutMs?: number;
+  /** recvWindow, ms (default 5,000). */
+  recvWindowMs?: number;
+  /** Keep ccxt's own request throttle on (default true except against a custom URL). */
+  enableRateLimit?: boolean;
+  /** Retry, breaker and weight tuning. */
+  resilience?: Omit<ResilienceOptions, "clock">;
+}
+
+const BASE_URLS: Record<string, string> = {
+  live: "https://api.binance.com",
+  testnet: "https://testnet.binance.vision",
+};
+
+type CcxtBinance = InstanceType<typeof ccxt.binance>;
+
+/** Binance spot via ccxt (see the module doc). */
+export class CcxtBinanceExchange implements Exchange {
+  /** The ccxt instance (for benchmarks and diagnostics). */
+  readonly ccxt: CcxtBinance;
+  /** The retry/breaker/weight policy in use. */
+  readonly resilience: ExchangeResilience;
+  readonly #rules = new Map<string, SymbolRules>();
+  readonly #watcher: OrderListWatcher;
+  #lastResponse: ResponseInfo | undefined;
+
+  /** Creates the ccxt client pointed at `options.endpoint`; no request is sent yet. */
+  constructor(options: CcxtBinanceOptions) {
+    const endpoint = options.endpoint ?? "live";
+    const base = (BASE_URLS[endpoint] ?? endpoint).replace(/\/+$/, "");
+    this.ccxt = new ccxt.binance({
+      apiKey: options.apiKey,
+      secret: options.secret,
+      timeout: options.timeoutMs ?? 10_000,
+      enableRateLimit: options.enableRateLimit ?? endpoint in BASE_URLS,
+      options: {
+        defaultType: "spot",
+        fetchMarkets: { types: ["spot"] },
+        fetchCurrencies: false,
+        recvWindow: options.recvWindowMs ?? 5_000,
+        adjustForTimeDifference: false,
+      },
+    });
+    const api = this.ccxt.urls.api as unknown as Record<string, string>;
+    api.public = api.private = `${base}/api/v3`;
+    api.v1 = `${base}/api/v1`;
+    api.sapi = `${base}/sapi/v1`;
+    // ccxt keeps the status and headers of an answer aside; capture them for Retry-After and weight.
+    const original = this.ccxt.onRestResponse.bind(this.ccxt);
+    this.ccxt.onRestResponse = (
+      status,
+      statusText,
+      url,
+      method,
+      headers,
+      body,
+      requestHeaders,
+      requestBody,
+    ) => {
+      this.#lastResponse = { status, headers };
+      return original(status, statusText, url, method, headers, body, requestHeaders, requestBody);
+    };
+    this.resilience = new ExchangeResilience({
+      clock: options.clock ?? systemClock,
+      ...options.resilience,
+    });
+    this.#watcher = new OrderListWatcher({
+      intervalMs: options.pollIntervalMs ?? 2_000,
+      openListIds: async () => {
+        const lists = await this.#call(
+          "list open OCOs",
+          () => this.ccxt.privateGetOpenOrderList(),
+        ) as unknown as Json[];
+        return lists.map((list) => String(list.listClientOrderId));
+      },
+      getOrderList: (listClientOrderId) => this.getOrderList({ listClientOrderId }),
+      fillsOf: (order) => this.#fillsOf(order),
+    });
+  }
+
+  /** @inheritdoc */
+  async getSymbolRules(symbol: string): Promise<SymbolRules> {
+    const cached = this.#rules.get(symbol);
+    if (cached) return structuredClone(cached);
+    const info = await this.#call(
+      `get rules for "${symbol}"`,
+      () => this.ccxt.publicGetExchangeInfo({ symbol }),
+    ) as Json;
+    const entry = (info.symbols as BinanceSymbolJson[] | undefined)?.find((s) =>
+      s.symbol === symbol
+    );
+    if (!entry) {
+      throw new AuraError("TRADE_003", `Cannot get rules for "${symbol}": unknown symbol`, {
+        symbol,
+      });
+    }
+    const rules = parseSymbolRules(entry);
+    this.#rules.set(symbol, rules);
+    return structuredClone(rules);
+  }
+
+  /** @inheritdoc */
+  async getBalances(): Promise<Record<string, Balance>> {
+    const account = await this.#call(
+      "get balances",
+      () => this.ccxt.privateGetAccount({ omitZeroBalances: true }),
+    ) as Json;
+    const balances: Record<string, Balance> = {};
+    for (const row of (account.balances ?? []) as Json[]) {
+      const free = String(row.free ?? "0");
+      const locked = String(row.locked ?? "0");
+      if (compareDecimals(free, "0") !== 0 || compareDecimals(locked, "0") !== 0) {
+        balances[String(row.asset)] = {
+          free: normalizeDecimal(free),
+          locked: normalizeDecimal(locked),
+        };
+      }
+    }
+    return balances;
+  }
+
+  /** @inheritdoc */
+  async getLastPrice(symbol: string): Promise<string> {
+    const ticker = await this.#call(
+      `get price of "${symbol}"`,
+      () => this.ccxt.publicGetTickerPrice({ symbol }),
+    ) as Json;
+    return normalizeDecimal(String(ticker.price));
+  }
+
+  /** @inheritdoc */
+  async marketBuyQuote(command: MarketBuyQuote): Promise<Order> {
+    const action = `place market buy for "${command.symbol}"`;
+    const rules = await this.getSymbolRules(command.symbol);
+    assertTrading(rules, "place market buy");
+    checkNotional(rules, command.quoteOrderQty, true, "place market buy");
+    const order = await this.#order(
+      action,
+      command.symbol,
+      command.clientOrderId,
+      () =>
+        this.ccxt.privatePostOrder({
+          symbol: command.symbol,
+          side: "BUY",
+          type: "MARKET",
+          quoteOrderQty: command.quoteOrderQty,
+          newClientOrderId: command.clientOrderId,
+          newOrderRespType: "FULL",
+        }),
+    );
+    this.#watcher.noteMarketOrder(order);
+    return order;
+  }
+
+  /** @inheritdoc */
+  async marketSell(command: MarketSell): Promise<Order> {
+    const action = `place market sell for "${command.symbol}"`;
+    const rules = await this.getSymbolRules(command.symbol);
+    assertTrading(rules, "place market sell");
+    checkLotSize(rules, command.quantity, "place market sell");
+    const order = await this.#order(
+      action,
+      command.symbol,
+      command.clientOrderId,
+      () =>
+        this.ccxt.privatePostOrder({
+          symbol: command.symbol,
+          side: "SELL",
+          type: "MARKET",
+          quantity: command.quantity,
+          newClientOrderId: command.clientOrderId,
+          newOrderRespType: "FULL",
+        }),
+    );
+    this.#watcher.noteMarketOrder(order);
+    return order;
+  }
+
+  /** @inheritdoc */
+  async placeOco(command: PlaceOco): Promise<OrderList> {
+    const rules = await this.getSymbolRules(command.symbol);
+    const lastPrice = await this.getLastPrice(command.symbol);
+    validateOcoSell(rules, { ...command, lastPrice });
+    const list = await this.resilience.run(
+      `place OCO for "${command.symbol}"`,
+      () =>
+        this.#raw(() =>
+          this.ccxt.privatePostOrderListOco({
+            symbol: command.symbol,
+            side: "SELL",
+            quantity: command.quantity,
+            listClientOrderId: command.listClientOrderId,
+            aboveType: "LIMIT_MAKER",
+            abovePrice: command.takeProfitPrice,
+            aboveClientOrderId: command.aboveClientOrderId,
+            belowType: "STOP_LOSS_LIMIT",
+            belowStopPrice: command.stopPrice,
+            belowPrice: command.stopLimitPrice,
+            belowTimeInForce: "GTC",
+            belowClientOrderId: command.belowClientOrderId,
+            newOrderRespType: "FULL",
+          })
+        ).then((json) =>
+          toOrderList(json, ((json.orderReports ?? []) as Json[]).map((report) => toOrder(report)))
+        ),
+      { ...this.#hooks(), recover: () => this.#rawGetOrderList(command.listClientOrderId) },
+    );
+    this.#watcher.track(list.listClientOrderId);
+    return list;
+  }
+
+  /** @inheritdoc */
+  async cancelOrderList(
+    command: { symbol: string; listClientOrderId: string },
+  ): Promise<OrderList> {
+    const json = await this.#call(
+      `cancel OCO "${command.listClientOrderId}" for "${command.symbol}"`,
+      () =>
+        this.ccxt.privateDeleteOrderList({
+          symbol: command.symbol,
+          listClientOrderId: command.listClientOrderId,
+        }),
+    ) as Json;
+    const list = toOrderList(
+      json,
+      ((json.orderReports ?? []) as Json[]).map((report) => toOrder(report)),
+    );
+    this.#watcher.noteCancelled(list);
+    return list;
+  }
+
+  /** @inheritdoc */
+  getOrder(query: { symbol: string; clientOrderId: string }): Promise<Order | null> {
+    return this.resilience.run(`get order "${query.clientOrderId}"`, async () => {
+      const order = await this.#rawGetOrder(query.symbol, {
+        origClientOrderId: query.clientOrderId,
+      });
+      return order ? withFills(order, await this.#fillsOf(order)) : null;
+    }, this.#hooks());
+  }
+
+  /** @inheritdoc */
+  getOrderList(query: { listClientOrderId: string }): Promise<OrderList | null> {
+    return this.resilience.run(
+      `get OCO "${query.listClientOrderId}"`,
+      () => this.#rawGetOrderList(query.listClientOrderId),
+      this.#hooks(),
+    );
+  }
+
+  /** @inheritdoc */
+  async getOpenOrderLists(): Promise<OrderList[]> {
+    const lists = await this.#call(
+      "list open OCOs",
+      () => this.ccxt.privateGetOpenOrderList(),
+    ) as unknown as Json[];
+    const result: OrderList[] = [];
+    for (const list of lists) {
+      const full = await this.getOrderList({ listClientOrderId: String(list.listClientOrderId) });
+      if (full && full.status === "EXECUTING") result.push(full);
+    }
+    return result;
+  }
+
+  /** @inheritdoc */
+  async getRecentFills(symbol: string, since?: number): Promise<Trade[]> {
+    const params: Json = { symbol };
+    if (since !== undefined) params.startTime = since;
+    const rows = await this.#call(
+      `get trades of "${symbol}"`,
+      () => this.ccxt.privateGetMyTrades(params),
+    ) as unknown as Json[];
+    return rows.map(toTrade);
+  }
+
+  /** @inheritdoc */
+  async getServerTime(): Promise<number> {
+    const json = await this.#call("get server time", () => this.ccxt.publicGetTime()) as Json;
+    return Number(json.serverTime);
+  }
+
+  /** @inheritdoc */
+  subscribeOrderEvents(handler: OrderEventHandler): () => void {
+    return this.#watcher.subscribe(handler);
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    await this.#watcher.close();
+    await this.ccxt.close();
+  }
+
+  /** Sends an order; on an unknown outcome looks it up by client id (with its fills) before any resend. */
+  #order(
+    action: string,
+    symbol: string,
+    clientOrderId: string,
+    send: () => Promise<unknown>,
+  ): Promise<Order> {
+    return this.resilience.run(action, () => this.#raw(send).then((json) => toOrder(json)), {
+      ...this.#hooks(),
+      recover: async () => {
+        const found = await this.#rawGetOrder(symbol, { origClientOrderId: clientOrderId });
+        return found ? withFills(found, await this.#fillsOf(found)) : null;
+      },
+    });
+  }
+
+  async #fillsOf(order: Order): Promise<Order["fills"]> {
+    if (compareDecimals(order.executedQty, "0") === 0) return [];
+    const rows = await this.#raw(() =>
+      this.ccxt.privateGetMyTrades({ symbol: order.symbol, orderId: order.orderId })
+    ) as unknown as Json[];
+    return toFills(rows);
+  }
+
+  async #rawGetOrder(symbol: string, id: Json): Promise<Order | null> {
+    try {
+      return toOrder(await this.#raw(() => this.ccxt.privateGetOrder({ symbol, ...id })));
+    } catch (error) {
+      if (classifyExchangeError(error, "get order").kind === "not_found") return null;
+      throw error;
+    }
+  }
+
+  async #rawGetOrderList(listClientOrderId: string): Promise<OrderList | null> {
+    let json: Json;
+    try {
+      json = await this.#raw(() =>
+        this.ccxt.privateGetOrderList({ origClientOrderId: listClientOrderId })
+      );
+    } catch (error) {
+      if (classifyExchangeError(error, "get OCO").kind === "not_found") return null;
+      throw error;
+    }
+    const legs: Order[] = [];
+    for (const leg of (json.orders ?? []) as Json[]) {
+      const order = await this.#rawGetOrder(String(leg.symbol), { orderId: leg.orderId });
+      if (order) legs.push(order);
+    }
+    return toOrderList(json, legs);
+  }
+
+  /** One resilient read call, mapped to AURA errors. */
+  #call<T>(action: string, call: () => Promise<T>): Promise<T> {
+    return this.resilience.run(action, () => this.#raw(call), this.#hooks());
+  }
+
+  #raw<T>(call: () => Promise<T>): Promise<Json & T> {
+    this.#lastResponse = undefined;
+    return call() as Promise<Json & T>;
+  }
+
+  #hooks() {
+    return {
+      lastResponse: () => this.#lastResponse,
+      resync: async () => {
+        await this.ccxt.loadTimeDifference();
+      },
+    };
+  }
+}
