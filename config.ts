@@ -45,6 +45,12 @@ export const configSchema = z.object({
   TLS_KEY_FILE: optionalString,
   CORS_ORIGINS: z.string().default(""),
   RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  COOKIE_SECURE: bool.default(false),
+  AURA_MASTER_KEYS_OLD: z.string().regex(
+    /^([a-z0-9-]{1,16}:[A-Za-z0-9+/]{43}=)(,[a-z0-9-]{1,16}:[A-Za-z0-9+/]{43}=)*$/,
+    "id:base64 pairs separated by commas",
+  ).optional(),
 });
 
 /** The validated configuration. */
