@@ -1,0 +1,290 @@
+/**
+ * The {@link Bus} on Redis Streams, for stages in several processes: one
+ * stream per topic, one Redis consumer group per bus group.
+ *
+ * Publish is `XADD <prefix>:<topic> MAXLEN ~ n`. Each subscription owns a
+ * connection (a blocking `XREADGROUP` would stall everyone sharing it), reads
+ * with `XREADGROUP … BLOCK`, runs the handler and `XACK`s only after it
+ * resolved. What a dead or failing consumer left pending is taken over with
+ * `XAUTOCLAIM` once idle longer than `retryDelayMs`; a live consumer touches
+ * its in-flight entry (`XCLAIM … JUSTID`) so a slow handler is not mistaken
+ * for a dead one. Failed `maxAttempts` times → copied to `<prefix>:<topic>:dead`
+ * and acknowledged.
+ *
+ * @module
+ */
+
+import { Redis } from "ioredis";
+import { AuraError } from "../../engine/errors.ts";
+import { type AuraEvent, parseEvent, type Topic } from "../../engine/events.ts";
+import {
+  type Bus,
+  type EventHandler,
+  SUBSCRIBE_DEFAULTS,
+  type SubscribeOptions,
+  type Subscription,
+} from "../../engine/ports/bus.ts";
+
+/** Options of a {@link RedisStreamsBus}. */
+export interface RedisStreamsBusOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
+  url: string;
+  /** Key prefix of the streams (default `aura:bus`). */
+  prefix?: string;
+  /** Approximate cap of each stream (default 100,000 entries). */
+  maxLen?: number;
+  /** Entries fetched per read (default 16). */
+  batchSize?: number;
+  /** Longest `XREADGROUP` block, ms (default 1000). */
+  blockMs?: number;
+  /** Told about failures the bus recovers from by itself (lost connection, …). */
+  onError?: (error: unknown) => void;
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+/** A bus on Redis Streams consumer groups. */
+export class RedisStreamsBus implements Bus {
+  readonly #options: Required<Omit<RedisStreamsBusOptions, "onError">> & RedisStreamsBusOptions;
+  readonly #publisher: Redis;
+  readonly #consumers = new Set<StreamConsumer>();
+  #closed = false;
+
+  /** Connects the publishing connection (consumers get their own). */
+  constructor(options: RedisStreamsBusOptions) {
+    this.#options = {
+      prefix: "aura:bus",
+      maxLen: 100_000,
+      batchSize: 16,
+      blockMs: 1000,
+      ...options,
+    };
+    this.#publisher = connect(options.url);
+  }
+
+  /** The stream key of a topic (and, with `dead`, of its dead letters). */
+  streamKey(topic: Topic, dead = false): string {
+    return `${this.#options.prefix}:${topic}${dead ? ":dead" : ""}`;
+  }
+
+  /** `XADD`s the event; resolves once Redis stored it. */
+  async publish(topic: Topic, event: AuraEvent): Promise<void> {
+    this.#assertOpen(`publish "${event.id}" on "${topic}"`);
+    try {
+      await this.#publisher.xadd(
+        this.streamKey(topic),
+        "MAXLEN",
+        "~",
+        this.#options.maxLen,
+        "*",
+        "event",
+        JSON.stringify(event),
+      );
+    } catch (error) {
+      throw brokerError(`Cannot publish "${event.id}" on "${topic}"`, error);
+    }
+  }
+
+  /** Creates the group when missing (from the stream's end) and starts a consumer. */
+  async subscribe(
+    topic: Topic,
+    group: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    this.#assertOpen(`subscribe "${group}" to "${topic}"`);
+    const key = this.streamKey(topic);
+    await ensureGroup(this.#publisher, key, group);
+    const consumer = new StreamConsumer({
+      connection: connect(this.#options.url),
+      key,
+      deadKey: this.streamKey(topic, true),
+      group,
+      handler,
+      options: { ...SUBSCRIBE_DEFAULTS, ...options },
+      bus: this.#options,
+      onClosed: () => this.#consumers.delete(consumer),
+    });
+    this.#consumers.add(consumer);
+    consumer.start();
+    return consumer;
+  }
+
+  /** Stops every consumer and closes every connection; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((c) => c.close()));
+    await this.#publisher.quit().catch(() => this.#publisher.disconnect());
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#closed) throw new AuraError("SYS_003", `Cannot ${action}: the Redis bus is closed`);
+  }
+}
+
+function connect(url: string): Redis {
+  // Fail commands fast while disconnected instead of queueing them forever.
+  return new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: false });
+}
+
+async function ensureGroup(redis: Redis, key: string, group: string): Promise<void> {
+  try {
+    await redis.xgroup("CREATE", key, group, "$", "MKSTREAM");
+  } catch (error) {
+    if (!String(error).includes("BUSYGROUP")) {
+      throw brokerError(`Cannot create consumer group "${group}" on "${key}"`, error);
+    }
+  }
+}
+
+function brokerError(action: string, error: unknown): AuraError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AuraError("SYS_003", `${action}: ${reason}`);
+}
+
+interface ConsumerSetup {
+  connection: Redis;
+  key: string;
+  deadKey: string;
+  group: string;
+  handler: EventHandler;
+  options: typeof SUBSCRIBE_DEFAULTS & SubscribeOptions;
+  bus: RedisStreamsBusOptions & { batchSize: number; blockMs: number };
+  onClosed: () => void;
+}
+
+/** One consumer of a group, with its own connection and read loop. */
+class StreamConsumer implements Subscription {
+  readonly #s: ConsumerSetup;
+  readonly #name = `consumer-${crypto.randomUUID()}`;
+  #closed = false;
+  #handling = false;
+  #loop: Promise<void> = Promise.resolve();
+  #claimCursor = "0-0";
+  #nextClaimAt = 0;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(setup: ConsumerSetup) {
+    this.#s = setup;
+  }
+
+  start(): void {
+    this.#loop = this.#run();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#s.onClosed();
+    clearInterval(this.#heartbeat);
+    // Dropping the connection aborts the blocking read; unacknowledged entries
+    // stay pending in the group for another consumer to claim.
+    this.#s.connection.disconnect();
+    // A handler that never returns (a hung consumer) must not hang close().
+    if (!this.#handling) await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { connection, key, group, bus, options } = this.#s;
+    const blockMs = Math.max(20, Math.min(bus.blockMs, Math.floor(options.retryDelayMs / 2)));
+    while (!this.#closed) {
+      try {
+        if (performance.now() >= this.#nextClaimAt) await this.#claimStale();
+        const reply = await connection.xreadgroup(
+          "GROUP",
+          group,
+          this.#name,
+          "COUNT",
+          bus.batchSize,
+          "BLOCK",
+          blockMs,
+          "STREAMS",
+          key,
+          ">",
+        ) as [string, StreamEntry[]][] | null;
+        for (const entry of reply?.[0]?.[1] ?? []) {
+          if (this.#closed) return;
+          await this.#handle(entry, 1);
+        }
+      } catch (error) {
+        if (this.#closed) return;
+        if (String(error).includes("NOGROUP")) await ensureGroup(connection, key, group);
+        else {
+          bus.onError?.(error);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    }
+  }
+
+  async #claimStale(): Promise<void> {
+    const { connection, key, group, bus, options } = this.#s;
+    this.#nextClaimAt = performance.now() + options.retryDelayMs / 2;
+    const [cursor, entries] = await connection.xautoclaim(
+      key,
+      group,
+      this.#name,
+      options.retryDelayMs,
+      this.#claimCursor,
+      "COUNT",
+      bus.batchSize,
+    ) as [string, StreamEntry[]];
+    this.#claimCursor = cursor;
+    for (const entry of entries) {
+      if (this.#closed) return;
+      const pending = await connection.xpending(key, group, entry[0], entry[0], 1) as [
+        string,
+        string,
+        number,
+        number,
+      ][];
+      await this.#handle(entry, pending[0]?.[3] ?? 1);
+    }
+  }
+
+  async #handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
+    const { connection, key, deadKey, group, handler, options } = this.#s;
+    const raw = fields?.[fields.indexOf("event") + 1];
+    if (raw === undefined) return void await connection.xack(key, group, id); // trimmed away
+    let event: AuraEvent;
+    try {
+      event = parseEvent(JSON.parse(raw));
+    } catch (error) {
+      // Poison: it will never parse, so retrying is pointless.
+      await connection.xadd(deadKey, "*", "event", raw, "error", String(error), "group", group);
+      return void await connection.xack(key, group, id);
+    }
+    this.#heartbeat = setInterval(() => {
+      // Resets the entry's idle time without counting a delivery.
+      connection.xclaim(key, group, this.#name, 0, id, "JUSTID").catch(() => {});
+    }, Math.max(10, Math.floor(options.retryDelayMs / 3)));
+    this.#handling = true;
+    let failure: { error: unknown } | null = null;
+    try {
+      await handler(event, { attempt });
+    } catch (error) {
+      failure = { error };
+    } finally {
+      clearInterval(this.#heartbeat);
+      this.#handling = false;
+    }
+    if (this.#closed) return;
+    if (failure && attempt < options.maxAttempts) return; // stays pending: claimed again later
+    if (failure) {
+      await connection.xadd(
+        deadKey,
+        "*",
+        "event",
+        raw,
+        "error",
+        String(failure.error),
+        "group",
+        group,
+      );
+      await (async () => await options.onDeadLetter?.(event, { attempts: attempt, ...failure }))()
+        .catch(() => {});
+    }
+    await connection.xack(key, group, id);
+  }
+}
