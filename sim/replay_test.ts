@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { publicGet, waitFor, withSim } from "./_test_support.ts";
+import { randomWalk } from "./random_walk.ts";
+import { parseKlineCsv, startReplay } from "./replay.ts";
+import { parseAccount } from "./main.ts";
+
+const DATA = new URL("../../shared/data/klines/BTCUSDT-1h-2022-01.csv", import.meta.url);
+const hasData = await Deno.stat(DATA).then(() => true, () => false);
+
+Deno.test("[sim] startReplay pushes every candle of a real CSV into klines", {
+  ignore: !hasData,
+}, async () => {
+  const candles = parseKlineCsv(await Deno.readTextFile(DATA)).slice(0, 300);
+  assert.equal(candles[0]!.open, "46216.93000000");
+  await withSim(async (sim) => {
+    const replay = await startReplay(sim, {
+      candles,
+      symbol: "BTCUSDT",
+      interval: "1h",
+      speed: 10_000,
+    });
+    await replay.done;
+    assert.equal(replay.pushed, 300);
+    const rows = await publicGet(sim, "/api/v3/klines", {
+      symbol: "BTCUSDT",
+      interval: "1h",
+      limit: "1000",
+    });
+    assert.equal(rows.body.length, 300);
+    assert.equal(rows.body[299][4], candles[299]!.close);
+    const price = await publicGet(sim, "/api/v3/ticker/price", { symbol: "BTCUSDT" });
+    assert.equal(price.body.price, candles[299]!.close);
+  });
+});
+
+Deno.test("[sim] a replay can be stopped before its end", async () => {
+  const candles = [
+    ...take(
+      randomWalk({ symbol: "BTCUSDT", interval: "1m", startPrice: 60_000, startTime: 0, seed: 1 }),
+      10_000,
+    ),
+  ];
+  await withSim(async (sim) => {
+    const replay = await startReplay(sim, {
+      candles,
+      symbol: "BTCUSDT",
+      interval: "1m",
+      speed: 200,
+    });
+    await waitFor(() => replay.pushed >= 2, "two candles");
+    replay.stop();
+    await replay.done;
+    const stoppedAt = replay.pushed;
+    assert.ok(stoppedAt < 10_000);
+    assert.equal(replay.total, 10_000);
+  });
+});
+
+Deno.test("randomWalk() is reproducible per seed and keeps candles consistent", () => {
+  const opts = {
+    symbol: "BTCUSDT",
+    interval: "1m",
+    startPrice: 60_000,
+    startTime: 90_000,
+    seed: 7,
+  };
+  const a = [...take(randomWalk(opts), 500)];
+  const b = [...take(randomWalk(opts), 500)];
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, [...take(randomWalk({ ...opts, seed: 8 }), 500)]);
+  assert.equal(a[0]!.openTime, 60_000);
+  for (const [i, c] of a.entries()) {
+    assert.ok(Number(c.high) >= Math.max(Number(c.open), Number(c.close)), `high of candle ${i}`);
+    assert.ok(Number(c.low) <= Math.min(Number(c.open), Number(c.close)), `low of candle ${i}`);
+    assert.match(c.close, /^\d+\.\d{2}$/);
+    if (i > 0) assert.equal(c.open, a[i - 1]!.close);
+  }
+});
+
+Deno.test("parseAccount() reads KEY:SECRET:ASSET=AMOUNT lists and rejects bad ones", () => {
+  assert.deepEqual(parseAccount("k:s:USDT=10000,btc=0.5"), {
+    apiKey: "k",
+    secret: "s",
+    balances: { USDT: "10000", BTC: "0.5" },
+  });
+  assert.throws(() => parseAccount("k"), /Cannot read --account "k"/);
+  assert.throws(() => parseAccount("k:s:USDT=lots"), /Cannot read balance "USDT=lots"/);
+});
+
+function* take<T>(source: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  for (const item of source) {
+    yield item;
+    if (--n <= 0) return;
+  }
+}
