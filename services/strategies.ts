@@ -204,7 +204,8 @@ export class StrategyService {
   async #keysReady(userId: number): Promise<boolean> {
     if (this.#deps.keysReady) return await this.#deps.keysReady(userId);
     const key = await getActiveApiKey(this.#deps.db, userId);
-    return key !== null && key.lastStatus?.valid !== false;
+    // Keys never checked yet count as ready; the exchange's verdict, once cached, decides.
+    return key !== null && key.lastStatus?.valid !== false && key.lastStatus?.canTrade !== false;
   }
 
   async #changed(userId: number, strategyId: number, change: string): Promise<void> {
