@@ -273,7 +273,11 @@ export class CcxtBinanceExchange implements Exchange {
         ).then((json) =>
           toOrderList(json, ((json.orderReports ?? []) as Json[]).map((report) => toOrder(report)))
         ),
-      { ...this.#hooks(), recover: () => this.#rawGetOrderList(command.listClientOrderId) },
+      {
+        ...this.#hooks(),
+        circuit: "orders",
+        recover: () => this.#rawGetOrderList(command.listClientOrderId),
+      },
     );
     this.#watcher.track(list.listClientOrderId);
     return list;
@@ -369,6 +373,7 @@ export class CcxtBinanceExchange implements Exchange {
   ): Promise<Order> {
     return this.resilience.run(action, () => this.#raw(send).then((json) => toOrder(json)), {
       ...this.#hooks(),
+      circuit: "orders",
       recover: async () => {
         const found = await this.#rawGetOrder(symbol, { origClientOrderId: clientOrderId });
         return found ? withFills(found, await this.#fillsOf(found)) : null;

@@ -64,6 +64,12 @@ export interface RunOptions<T> {
   resync?: () => Promise<void>;
   /** The HTTP status and headers of the last answer (for Retry-After and weight). */
   lastResponse?: () => ResponseInfo | undefined;
+  /**
+   * Which circuit breaker guards the call (default `"reads"`). Orders get
+   * their own (`"orders"`): Binance's matching engine can fail while market
+   * data and queries still answer, and those successes must not hide it.
+   */
+  circuit?: string;
 }
 
 /** Breaker state, for health pages and tests. */
@@ -74,9 +80,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Retries, circuit breaker and weight tracking for one exchange connection. */
 export class ExchangeResilience {
   readonly #o: Required<Omit<ResilienceOptions, "clock">> & { clock: Clock };
-  #failures = 0;
-  #openedAt: number | undefined;
-  #trialInFlight = false;
+  readonly #breakers = new Map<string, CircuitBreaker>();
   #blockedUntil = 0;
   #usedWeight = 0;
 
@@ -98,10 +102,9 @@ export class ExchangeResilience {
     };
   }
 
-  /** The breaker's state now. */
-  get breakerState(): BreakerState {
-    if (this.#openedAt === undefined) return "closed";
-    return this.#o.clock.now() - this.#openedAt >= this.#o.breakerCooldownMs ? "half_open" : "open";
+  /** The state of one circuit (`"orders"` or `"reads"`) now. */
+  breakerState(circuit = "orders"): BreakerState {
+    return this.#breaker(circuit).state;
   }
 
   /** The last request weight the exchange reported. */
@@ -131,24 +134,29 @@ export class ExchangeResilience {
     let attempt = 0;
     let resynced = false;
     let mustRecover = false;
+    const breaker = this.#breaker(options.circuit ?? "reads");
     while (true) {
-      this.#enterBreaker(action);
+      breaker.enter(action);
       await this.#waitForLimits(action);
       try {
         if (mustRecover && options.recover) {
           const found = await options.recover();
-          this.#succeeded(options);
+          // A successful lookup proves reads work, not that orders do: it
+          // neither closes the breaker nor uses up a half-open trial.
+          this.observe(options.lastResponse?.());
+          breaker.releaseTrial();
           if (found !== null) return found;
           mustRecover = false; // the exchange never saw it: sending again is safe
           continue;
         }
         const result = await call();
-        this.#succeeded(options);
+        this.observe(options.lastResponse?.());
+        breaker.succeeded();
         return result;
       } catch (error) {
         const failure = classifyExchangeError(error, action, options.lastResponse?.());
         this.observe(options.lastResponse?.());
-        this.#trialInFlight = false;
+        breaker.releaseTrial();
         if (failure.kind === "rate_limited" || failure.kind === "banned") {
           this.#block(failure);
           if (failure.kind === "banned" || ++attempt >= this.#o.maxAttempts) throw failure.error;
@@ -160,10 +168,10 @@ export class ExchangeResilience {
           continue;
         }
         if (failure.kind !== "temporary") {
-          this.#closeBreaker();
+          breaker.succeeded(); // the exchange answered: it is up
           throw failure.error;
         }
-        this.#recordFailure();
+        breaker.failed();
         if (options.recover) mustRecover = true;
         if (++attempt >= this.#o.maxAttempts) throw failure.error;
         await this.#o.sleep(this.#backoff(attempt));
@@ -177,39 +185,17 @@ export class ExchangeResilience {
     return Math.round(this.#o.random() * ceiling);
   }
 
-  #enterBreaker(action: string): void {
-    const state = this.breakerState;
-    if (state === "closed") return;
-    if (state === "half_open" && !this.#trialInFlight) {
-      this.#trialInFlight = true; // one trial call; others still wait
-      return;
+  #breaker(circuit: string): CircuitBreaker {
+    let breaker = this.#breakers.get(circuit);
+    if (!breaker) {
+      breaker = new CircuitBreaker(
+        this.#o.clock,
+        this.#o.breakerThreshold,
+        this.#o.breakerCooldownMs,
+      );
+      this.#breakers.set(circuit, breaker);
     }
-    const retryIn = Math.max(0, this.#openedAt! + this.#o.breakerCooldownMs - this.#o.clock.now());
-    throw new AuraError(
-      "TRADE_004",
-      `Cannot ${action}: exchange circuit is open after ${this.#failures} consecutive failures, next trial in ${
-        Math.ceil(retryIn / 1000)
-      } s`,
-      { breaker: state, retryInMs: retryIn },
-    );
-  }
-
-  #succeeded(options: RunOptions<unknown>): void {
-    this.observe(options.lastResponse?.());
-    this.#closeBreaker();
-  }
-
-  #closeBreaker(): void {
-    this.#failures = 0;
-    this.#openedAt = undefined;
-    this.#trialInFlight = false;
-  }
-
-  #recordFailure(): void {
-    this.#failures++;
-    if (this.#openedAt !== undefined || this.#failures >= this.#o.breakerThreshold) {
-      this.#openedAt = this.#o.clock.now();
-    }
+    return breaker;
   }
 
   #block(failure: ExchangeFailure): void {
@@ -233,5 +219,70 @@ export class ExchangeResilience {
       );
     }
     await this.#o.sleep(wait);
+  }
+}
+
+/**
+ * Opens after `threshold` consecutive failures; after `cooldownMs` lets one
+ * trial call through (half-open): success closes it, failure re-opens it.
+ */
+export class CircuitBreaker {
+  readonly #clock: Clock;
+  readonly #threshold: number;
+  readonly #cooldownMs: number;
+  #failures = 0;
+  #openedAt: number | undefined;
+  #trialInFlight = false;
+
+  /** A closed breaker. */
+  constructor(clock: Clock, threshold: number, cooldownMs: number) {
+    this.#clock = clock;
+    this.#threshold = threshold;
+    this.#cooldownMs = cooldownMs;
+  }
+
+  /** The state now. */
+  get state(): BreakerState {
+    if (this.#openedAt === undefined) return "closed";
+    return this.#clock.now() - this.#openedAt >= this.#cooldownMs ? "half_open" : "open";
+  }
+
+  /** Lets a call through or throws TRADE_004 while open (or while the half-open trial runs). */
+  enter(action: string): void {
+    const state = this.state;
+    if (state === "closed") return;
+    if (state === "half_open" && !this.#trialInFlight) {
+      this.#trialInFlight = true;
+      return;
+    }
+    const retryIn = Math.max(0, this.#openedAt! + this.#cooldownMs - this.#clock.now());
+    throw new AuraError(
+      "TRADE_004",
+      `Cannot ${action}: exchange circuit is open after ${this.#failures} consecutive failures, next trial in ${
+        Math.ceil(retryIn / 1000)
+      } s`,
+      { breaker: state, retryInMs: retryIn },
+    );
+  }
+
+  /** The call went through: close. */
+  succeeded(): void {
+    this.#failures = 0;
+    this.#openedAt = undefined;
+    this.#trialInFlight = false;
+  }
+
+  /** The call failed temporarily: count it; open at the threshold, re-open after a failed trial. */
+  failed(): void {
+    this.#failures++;
+    this.#trialInFlight = false;
+    if (this.#openedAt !== undefined || this.#failures >= this.#threshold) {
+      this.#openedAt = this.#clock.now();
+    }
+  }
+
+  /** The call ended without a verdict on health (a lookup, a rate limit): free the trial slot. */
+  releaseTrial(): void {
+    this.#trialInFlight = false;
   }
 }

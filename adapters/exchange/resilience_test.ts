@@ -183,7 +183,7 @@ Deno.test("the circuit breaker opens after consecutive failures and half-opens a
   for (let i = 0; i < 3; i++) {
     await assert.rejects(resilience.run("get price", down), isCode("TRADE_004"));
   }
-  assert.equal(resilience.breakerState, "open");
+  assert.equal(resilience.breakerState("reads"), "open");
   let calls = 0;
   await assert.rejects(
     resilience.run("get price", () => Promise.resolve(++calls)),
@@ -191,12 +191,12 @@ Deno.test("the circuit breaker opens after consecutive failures and half-opens a
   );
   assert.equal(calls, 0);
   clock.advance(10_000);
-  assert.equal(resilience.breakerState, "half_open");
+  assert.equal(resilience.breakerState("reads"), "half_open");
   await assert.rejects(resilience.run("get price", down), isCode("TRADE_004"));
-  assert.equal(resilience.breakerState, "open");
+  assert.equal(resilience.breakerState("reads"), "open");
   clock.advance(10_000);
   assert.equal(await resilience.run("get price", () => Promise.resolve("up")), "up");
-  assert.equal(resilience.breakerState, "closed");
+  assert.equal(resilience.breakerState("reads"), "closed");
 });
 
 Deno.test("run() pauses until the next minute when the used weight nears the limit", async () => {
