@@ -1,0 +1,266 @@
+/**
+ * The {@link Bus} on Deno KV queues: durable without a server, at ~50 ms a
+ * hop (PLATFORM.md), for a single-machine deployment without Redis.
+ *
+ * A KV database has one queue, so every message names its topic and group.
+ * `publish` enqueues one copy per group registered for the topic (groups are
+ * keys in KV), in one atomic commit. The listener hands a copy to an idle
+ * local consumer of its group and acknowledges it (returns from the queue
+ * handler) only once that consumer is done: handled, re-enqueued with a delay
+ * after a failure, or dead-lettered under `[prefix, "dead", topic, group, id]`.
+ * Copies for a group with no consumer here are re-enqueued for another
+ * listener. Across processes sharing a file this works but KV delivers slowly.
+ *
+ * @module
+ */
+
+import { type ChainLink, ChainReorderer } from "./_kv_order.ts";
+import { AuraError } from "../../engine/errors.ts";
+import { type AuraEvent, parseEvent, type Topic } from "../../engine/events.ts";
+import {
+  type Bus,
+  type EventHandler,
+  SUBSCRIBE_DEFAULTS,
+  type SubscribeOptions,
+  type Subscription,
+} from "../../engine/ports/bus.ts";
+
+interface QueueMessage {
+  readonly bus: string;
+  readonly topic: Topic;
+  readonly group: string;
+  readonly event: unknown;
+  /** Deliveries so far. */
+  readonly attempts: number;
+  /** Place in the publisher's chain for this group; null on redeliveries (no order owed). */
+  readonly link: ChainLink | null;
+}
+
+interface Pending {
+  readonly message: QueueMessage;
+  readonly done: () => void;
+}
+
+interface Consumer {
+  readonly handler: EventHandler;
+  readonly options: typeof SUBSCRIBE_DEFAULTS & SubscribeOptions;
+  current: Pending | null;
+  closed: boolean;
+}
+
+interface LocalGroup {
+  readonly queue: Pending[];
+  readonly reorder: ChainReorderer<Pending>;
+  consumers: Consumer[];
+  next: number;
+}
+
+// A copy whose group has no consumer in this process waits this long before another try.
+const BOUNCE_DELAY_MS = 250;
+// How long a copy waits for a predecessor that may never come (it went to another listener).
+const GAP_TIMEOUT_MS = 500;
+
+/** A bus on a Deno KV database's queue. */
+export class KvBus implements Bus {
+  readonly #kv: Deno.Kv;
+  readonly #prefix: string;
+  readonly #groups = new Map<string, LocalGroup>();
+  readonly #listening: Promise<void>;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #publisherId = crypto.randomUUID();
+  // Last sequence number sent to each topic/group, to link the next copy to it.
+  readonly #lastSent = new Map<string, number>();
+  #sequence = 0;
+  #publishing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /**
+   * Opens (or creates) the KV database at `path` (`":memory:"` for a private
+   * one) and starts listening to its queue.
+   */
+  static async open(path = ":memory:", options: { prefix?: string } = {}): Promise<KvBus> {
+    return new KvBus(await Deno.openKv(path), options.prefix ?? "aura_bus");
+  }
+
+  private constructor(kv: Deno.Kv, prefix: string) {
+    this.#kv = kv;
+    this.#prefix = prefix;
+    this.#listening = kv.listenQueue((message) => this.#receive(message as QueueMessage));
+  }
+
+  /** Enqueues one copy of the event per group registered on the topic, atomically. */
+  publish(topic: Topic, event: AuraEvent): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError(`publish "${event.id}" on "${topic}"`));
+    // One publish at a time keeps each group's chain of links in publish order.
+    const run = this.#publishing.then(() => this.#enqueueCopies(topic, event));
+    this.#publishing = run.catch(() => {});
+    return run;
+  }
+
+  async #enqueueCopies(topic: Topic, event: AuraEvent): Promise<void> {
+    const atomic = this.#kv.atomic();
+    const seq = this.#sequence++;
+    const sent: string[] = [];
+    for await (const entry of this.#kv.list({ prefix: [this.#prefix, "groups", topic] })) {
+      const group = String(entry.key.at(-1));
+      const key = `${topic}\u0000${group}`;
+      const link = { from: this.#publisherId, seq, prev: this.#lastSent.get(key) ?? -1 };
+      atomic.enqueue({ bus: this.#prefix, topic, group, event, attempts: 0, link } as QueueMessage);
+      sent.push(key);
+    }
+    const result = await atomic.commit();
+    if (!result.ok) throw new AuraError("SYS_003", `Cannot publish "${event.id}" on "${topic}"`);
+    for (const key of sent) this.#lastSent.set(key, seq);
+  }
+
+  /** Registers the group in KV (so publishers see it) and adds a local consumer. */
+  async subscribe(
+    topic: Topic,
+    group: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    this.#assertOpen(`subscribe "${group}" to "${topic}"`);
+    await this.#kv.set([this.#prefix, "groups", topic, group], true);
+    const local = this.#group(topic, group);
+    const consumer: Consumer = {
+      handler,
+      options: { ...SUBSCRIBE_DEFAULTS, ...options },
+      current: null,
+      closed: false,
+    };
+    local.consumers.push(consumer);
+    this.#dispatch(local);
+    return { close: () => this.#leave(local, consumer) };
+  }
+
+  /** Stops consuming and closes the database; unacknowledged copies stay in KV. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    for (const local of this.#groups.values()) {
+      for (const consumer of local.consumers) consumer.closed = true;
+      local.consumers = [];
+    }
+    this.#kv.close();
+    await this.#listening.catch(() => {});
+  }
+
+  #group(topic: Topic, group: string): LocalGroup {
+    const key = `${topic}\u0000${group}`;
+    let local = this.#groups.get(key);
+    if (!local) {
+      local = { queue: [], reorder: new ChainReorderer(GAP_TIMEOUT_MS), consumers: [], next: 0 };
+      this.#groups.set(key, local);
+    }
+    return local;
+  }
+
+  #receive(message: QueueMessage): Promise<void> | void {
+    if (this.#closed) return new Promise(() => {}); // never acknowledged: KV keeps it
+    const local = this.#group(message.topic, message.group);
+    if (message.bus !== this.#prefix || local.consumers.length === 0) {
+      return this.#requeue(message, BOUNCE_DELAY_MS);
+    }
+    return new Promise<void>((done) => {
+      const pending = { message, done };
+      if (message.link) local.queue.push(...local.reorder.add(pending, message.link, Date.now()));
+      else local.queue.push(pending);
+      this.#dispatch(local);
+      this.#scheduleGapRelease(local);
+    });
+  }
+
+  #scheduleGapRelease(local: LocalGroup): void {
+    const deadline = local.reorder.nextDeadline();
+    if (deadline === null) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      local.queue.push(...local.reorder.release(Date.now()));
+      this.#dispatch(local);
+      this.#scheduleGapRelease(local);
+    }, Math.max(1, deadline - Date.now()));
+    this.#timers.add(timer);
+  }
+
+  async #leave(local: LocalGroup, consumer: Consumer): Promise<void> {
+    if (consumer.closed) return;
+    consumer.closed = true;
+    local.consumers = local.consumers.filter((c) => c !== consumer);
+    const abandoned = consumer.current;
+    consumer.current = null;
+    if (abandoned) local.queue.unshift(abandoned);
+    if (local.consumers.length > 0) return this.#dispatch(local);
+    // Nobody left here: give the copies back to KV for another listener.
+    const waiting = [...local.queue.splice(0), ...local.reorder.drain()];
+    await Promise.all(waiting.map(async (p) => {
+      await this.#requeue({ ...p.message, link: null }, 0);
+      p.done();
+    }));
+  }
+
+  #dispatch(local: LocalGroup): void {
+    while (local.queue.length > 0) {
+      const count = local.consumers.length;
+      let consumer: Consumer | undefined;
+      for (let i = 0; i < count && !consumer; i++) {
+        const candidate = local.consumers[(local.next + i) % count]!;
+        if (candidate.current === null) {
+          consumer = candidate;
+          local.next = (local.next + i + 1) % count;
+        }
+      }
+      if (!consumer) return;
+      const pending = local.queue.shift()!;
+      consumer.current = pending;
+      void this.#deliver(local, consumer, pending);
+    }
+  }
+
+  async #deliver(local: LocalGroup, consumer: Consumer, pending: Pending): Promise<void> {
+    const { message } = pending;
+    const attempts = message.attempts + 1;
+    let event: AuraEvent | null = null;
+    let failure: { error: unknown } | null = null;
+    try {
+      event = parseEvent(message.event);
+      await consumer.handler(event, { attempt: attempts });
+    } catch (error) {
+      failure = { error };
+    }
+    if (consumer.current !== pending || this.#closed) return; // handed back in #leave
+    consumer.current = null;
+    try {
+      const { maxAttempts, retryDelayMs, onDeadLetter } = consumer.options;
+      // An event that does not parse will never succeed: dead-letter it at once.
+      if (failure && (attempts >= maxAttempts || event === null)) {
+        const { topic, group } = message;
+        const id = event?.id ?? crypto.randomUUID();
+        const error = String(failure.error);
+        await this.#kv.set([this.#prefix, "dead", topic, group, id], { ...message, error });
+        if (event) await (async () => await onDeadLetter?.(event, { attempts, ...failure }))();
+      } else if (failure) {
+        await this.#requeue({ ...message, attempts, link: null }, retryDelayMs);
+      }
+    } catch {
+      // The dead-letter hook or KV failed; acknowledging anyway keeps the group moving.
+    } finally {
+      pending.done();
+      this.#dispatch(local);
+    }
+  }
+
+  async #requeue(message: QueueMessage, delay: number): Promise<void> {
+    if (this.#closed) return new Promise(() => {});
+    await this.#kv.enqueue(message, { delay });
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#closed) throw closedError(action);
+  }
+}
+
+function closedError(action: string): AuraError {
+  return new AuraError("SYS_003", `Cannot ${action}: the KV bus is closed`);
+}
