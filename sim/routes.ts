@@ -33,7 +33,7 @@ function exchangeInfo({ ctx, params }: RouteInput): unknown {
       { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 61000 },
     ],
     exchangeFilters: [],
-    symbols: symbols.map((s) => exchangeInfoSymbol(rulesFor(s))),
+    symbols: symbols.map(exchangeInfoSymbol),
   };
 }
 

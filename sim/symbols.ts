@@ -1,15 +1,17 @@
 /**
- * The symbols the simulator lists in `/api/v3/exchangeInfo`, with Binance's
- * real spot filter values (snapshot of api.binance.com, 2025; the market
- * lot-size maxima move daily on Binance and are representative here).
+ * The symbols the simulator lists, from AURA's one table of real Binance
+ * filter values (engine/orders/known_symbols.ts), so the simulator, the paper
+ * exchange and the order planner agree on every tick and step.
  *
  * @module
  */
 
-/** One Binance filter object, exactly as exchangeInfo lists it. */
-export type SymbolFilter = { filterType: string } & Record<string, string | number | boolean>;
+import { KNOWN_SYMBOLS, knownSymbol } from "../engine/orders/known_symbols.ts";
+import type { BinanceFilter, BinanceSymbolInfo } from "../engine/orders/known_symbols.ts";
 
-/** The trading rules the simulator enforces for one symbol. */
+export { KNOWN_SYMBOLS };
+
+/** The trading rules the simulator enforces for one symbol (decimal strings). */
 export interface SymbolRules {
   /** Symbol, e.g. `BTCUSDT`. */
   symbol: string;
@@ -37,152 +39,92 @@ export interface SymbolRules {
   maxNotional: string;
 }
 
-function rules(
-  symbol: string,
-  baseAsset: string,
-  tickSize: string,
-  stepSize: string,
-  maxQty: string,
-  marketMaxQty: string,
-): SymbolRules {
-  return {
-    symbol,
-    baseAsset,
-    quoteAsset: "USDT",
-    tickSize,
-    minPrice: tickSize,
-    maxPrice: tickSize === "0.00010000" ? "10000.00000000" : "1000000.00000000",
-    stepSize,
-    minQty: stepSize,
-    maxQty,
-    marketMaxQty,
-    minNotional: "5.00000000",
-    maxNotional: "9000000.00000000",
-  };
-}
+const QUOTES = ["USDT", "USDC", "FDUSD", "BTC", "BNB", "ETH"];
+const infoCache = new Map<string, BinanceSymbolInfo>();
+const rulesCache = new Map<string, SymbolRules>();
 
-/** Real Binance spot rules for the symbols AURA trades by default. */
-export const KNOWN_SYMBOLS: Readonly<Record<string, SymbolRules>> = {
-  BTCUSDT: rules("BTCUSDT", "BTC", "0.01000000", "0.00001000", "9000.00000000", "84.21565487"),
-  ETHUSDT: rules("ETHUSDT", "ETH", "0.01000000", "0.00010000", "9000.00000000", "2476.37651243"),
-  SOLUSDT: rules(
-    "SOLUSDT",
-    "SOL",
-    "0.01000000",
-    "0.00100000",
-    "9000000.00000000",
-    "23811.97638278",
-  ),
-  XRPUSDT: rules(
-    "XRPUSDT",
-    "XRP",
-    "0.00010000",
-    "0.10000000",
-    "9222449.00000000",
-    "1424018.05958333",
-  ),
-};
-
-/** Rules for `symbol`: the known table, or generic USDT-quoted rules for any other name. */
-export function rulesFor(symbol: string): SymbolRules {
-  const known = KNOWN_SYMBOLS[symbol];
-  if (known) return known;
-  const quote =
-    ["USDT", "USDC", "FDUSD", "BTC", "BNB", "ETH"].find((q) =>
-      symbol.endsWith(q) && symbol.length > q.length
-    ) ?? "USDT";
-  return {
-    ...rules(
+/**
+ * The exchangeInfo entry of `symbol`: the real one for known symbols, and
+ * BTCUSDT's filters under the symbol's own assets for any other name (so
+ * tests and demos can list extra pairs).
+ */
+export function symbolInfoFor(symbol: string): BinanceSymbolInfo {
+  const cached = infoCache.get(symbol);
+  if (cached) return cached;
+  const known = knownSymbol(symbol);
+  let info: BinanceSymbolInfo;
+  if (known) info = known;
+  else {
+    const quote = QUOTES.find((q) => symbol.endsWith(q) && symbol.length > q.length) ?? "USDT";
+    info = {
+      ...KNOWN_SYMBOLS.BTCUSDT!,
       symbol,
-      symbol.slice(0, -quote.length),
-      "0.01000000",
-      "0.00001000",
-      "9000.00000000",
-      "100.00000000",
-    ),
-    quoteAsset: quote,
+      baseAsset: symbol.slice(0, symbol.length - quote.length),
+      quoteAsset: quote,
+    };
+  }
+  infoCache.set(symbol, info);
+  return info;
+}
+
+function filter(info: BinanceSymbolInfo, type: string): BinanceFilter {
+  const found = info.filters.find((f) => f.filterType === type);
+  if (!found) throw new Error(`Symbol "${info.symbol}" has no ${type} filter`);
+  return found;
+}
+
+/** The rules of `symbol`, read from its filters. */
+export function rulesFor(symbol: string): SymbolRules {
+  const cached = rulesCache.get(symbol);
+  if (cached) return cached;
+  const info = symbolInfoFor(symbol);
+  const price = filter(info, "PRICE_FILTER");
+  const lot = filter(info, "LOT_SIZE");
+  const market = filter(info, "MARKET_LOT_SIZE");
+  const notional = filter(info, "NOTIONAL");
+  const rules: SymbolRules = {
+    symbol: info.symbol,
+    baseAsset: info.baseAsset,
+    quoteAsset: info.quoteAsset,
+    tickSize: String(price.tickSize),
+    minPrice: String(price.minPrice),
+    maxPrice: String(price.maxPrice),
+    stepSize: String(lot.stepSize),
+    minQty: String(lot.minQty),
+    maxQty: String(lot.maxQty),
+    marketMaxQty: String(market.maxQty),
+    minNotional: String(notional.minNotional),
+    maxNotional: String(notional.maxNotional),
   };
+  rulesCache.set(symbol, rules);
+  return rules;
 }
 
-/** Binance's filter list for one symbol, in exchangeInfo's order. */
-export function filtersOf(r: SymbolRules): SymbolFilter[] {
-  return [
-    {
-      filterType: "PRICE_FILTER",
-      minPrice: r.minPrice,
-      maxPrice: r.maxPrice,
-      tickSize: r.tickSize,
-    },
-    { filterType: "LOT_SIZE", minQty: r.minQty, maxQty: r.maxQty, stepSize: r.stepSize },
-    { filterType: "ICEBERG_PARTS", limit: 10 },
-    {
-      filterType: "MARKET_LOT_SIZE",
-      minQty: "0.00000000",
-      maxQty: r.marketMaxQty,
-      stepSize: "0.00000000",
-    },
-    {
-      filterType: "TRAILING_DELTA",
-      minTrailingAboveDelta: 10,
-      maxTrailingAboveDelta: 2000,
-      minTrailingBelowDelta: 10,
-      maxTrailingBelowDelta: 2000,
-    },
-    {
-      filterType: "PERCENT_PRICE_BY_SIDE",
-      bidMultiplierUp: "5",
-      bidMultiplierDown: "0.2",
-      askMultiplierUp: "5",
-      askMultiplierDown: "0.2",
-      avgPriceMins: 5,
-    },
-    {
-      filterType: "NOTIONAL",
-      minNotional: r.minNotional,
-      applyMinToMarket: true,
-      maxNotional: r.maxNotional,
-      applyMaxToMarket: false,
-      avgPriceMins: 5,
-    },
-    { filterType: "MAX_NUM_ORDERS", maxNumOrders: 200 },
-    { filterType: "MAX_NUM_ORDER_LISTS", maxNumOrderLists: 20 },
-    { filterType: "MAX_NUM_ALGO_ORDERS", maxNumAlgoOrders: 5 },
-    { filterType: "MAX_NUM_ORDER_AMENDS", maxNumOrderAmends: 10 },
-  ];
-}
-
-/** The exchangeInfo `symbols[]` entry for one symbol, in Binance's exact shape. */
-export function exchangeInfoSymbol(r: SymbolRules): Record<string, unknown> {
+/** The exchangeInfo `symbols[]` entry for one symbol, in Binance's exact field order. */
+export function exchangeInfoSymbol(symbol: string): Record<string, unknown> {
+  const info = symbolInfoFor(symbol);
   return {
-    symbol: r.symbol,
-    status: "TRADING",
-    baseAsset: r.baseAsset,
-    baseAssetPrecision: 8,
-    quoteAsset: r.quoteAsset,
-    quotePrecision: 8,
-    quoteAssetPrecision: 8,
+    symbol: info.symbol,
+    status: info.status,
+    baseAsset: info.baseAsset,
+    baseAssetPrecision: info.baseAssetPrecision,
+    quoteAsset: info.quoteAsset,
+    quotePrecision: info.quotePrecision,
+    quoteAssetPrecision: info.quoteAssetPrecision,
     baseCommissionPrecision: 8,
     quoteCommissionPrecision: 8,
-    orderTypes: [
-      "LIMIT",
-      "LIMIT_MAKER",
-      "MARKET",
-      "STOP_LOSS",
-      "STOP_LOSS_LIMIT",
-      "TAKE_PROFIT",
-      "TAKE_PROFIT_LIMIT",
-    ],
+    orderTypes: info.orderTypes,
     icebergAllowed: true,
-    ocoAllowed: true,
+    ocoAllowed: info.ocoAllowed,
     otoAllowed: true,
-    quoteOrderQtyMarketAllowed: true,
+    quoteOrderQtyMarketAllowed: info.quoteOrderQtyMarketAllowed,
     allowTrailingStop: true,
     cancelReplaceAllowed: true,
     amendAllowed: true,
     pegInstructionsAllowed: true,
-    isSpotTradingAllowed: true,
+    isSpotTradingAllowed: info.isSpotTradingAllowed,
     isMarginTradingAllowed: true,
-    filters: filtersOf(r),
+    filters: info.filters,
     permissions: [],
     permissionSets: [["SPOT", "MARGIN"]],
     defaultSelfTradePreventionMode: "EXPIRE_MAKER",
