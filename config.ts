@@ -46,6 +46,7 @@ export const configSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  REGISTRATIONS_PER_HOUR_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(10),
   COOKIE_SECURE: bool.default(false),
   AURA_MASTER_KEYS_OLD: z.string().regex(
     /^([a-z0-9-]{1,16}:[A-Za-z0-9+/]{43}=)(,[a-z0-9-]{1,16}:[A-Za-z0-9+/]{43}=)*$/,

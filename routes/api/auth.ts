@@ -67,6 +67,7 @@ export function createAuthService(deps: AppDeps): AuthService {
     clock: deps.clock,
     limiter: deps.rateLimiter,
     limitsEnabled: deps.config.RATE_LIMIT_ENABLED,
+    registrationsPerHour: deps.config.REGISTRATIONS_PER_HOUR_PER_IP,
     access: accessTokensFor(deps),
     refresh: new RefreshTokens({
       db: deps.db,

@@ -11,6 +11,7 @@ import { buildOpenApi } from "../../services/openapi.ts";
 import type { ApiEnv } from "./_env.ts";
 import { rateLimit, requireAuth } from "./_middleware.ts";
 import { authRoutes } from "./auth.ts";
+import { settingsRoutes } from "./settings.ts";
 
 /** Sub-apps mounted behind authentication, by path under /api/v1. */
 export type ProtectedRoutes = Record<string, Hono<ApiEnv>>;
@@ -27,7 +28,9 @@ export function apiRoutes(deps: AppDeps): Hono<ApiEnv> {
   api.route("/auth", authRoutes(deps));
   api.get("/openapi.json", (c) => c.json(buildOpenApi()));
 
-  const protectedRoutes: ProtectedRoutes = {};
+  const protectedRoutes: ProtectedRoutes = {
+    "/settings": settingsRoutes(deps),
+  };
   for (const [path, sub] of Object.entries(protectedRoutes)) {
     api.use(`${path}/*`, requireAuth, rateLimit(deps.rateLimiter, limits));
     api.route(path, sub);

@@ -25,8 +25,6 @@ export const LOGIN_FAILURES_PER_USER = 5;
 export const LOGIN_FAILURES_PER_IP = 20;
 /** Window of the login failure counters: 15 minutes. */
 export const LOGIN_WINDOW_MS = 15 * 60_000;
-/** Registrations allowed per IP per hour. */
-export const REGISTRATIONS_PER_IP = 10;
 
 /** The user as clients see it. */
 export interface PublicUser {
@@ -75,6 +73,8 @@ export interface AuthServiceDeps {
   limiter: RateLimiter;
   /** False turns the login/register limits off (RATE_LIMIT_ENABLED=false). */
   limitsEnabled: boolean;
+  /** Registrations allowed per IP per hour (REGISTRATIONS_PER_HOUR_PER_IP). */
+  registrationsPerHour: number;
   /** Access token issuer. */
   access: AccessTokens;
   /** Refresh token store. */
@@ -96,17 +96,23 @@ export class AuthService {
     ip: string,
   ): Promise<Session> {
     const { db, limiter, limitsEnabled } = this.#deps;
-    if (limitsEnabled) {
-      const d = await limiter.hit(`register:${ip}`, REGISTRATIONS_PER_IP, 3_600_000);
-      if (!d.allowed) {
-        throw new AuraError("API_003", "Too many registrations; try again later", {
-          retryAfterSeconds: Math.ceil(d.retryAfterMs / 1000),
-        });
-      }
-    }
     checkPasswordPolicy(input.password, input.username);
     if (await findUserByLogin(db, input.username) || await findUserByLogin(db, input.email)) {
       throw new AuraError("API_006", "Username or email is already taken");
+    }
+    // Counted once the cheap checks pass: what the limit protects is bcrypt time
+    // and the users table.
+    if (limitsEnabled) {
+      const d = await limiter.hit(
+        `register:${ip}`,
+        this.#deps.registrationsPerHour,
+        3_600_000,
+      );
+      if (!d.allowed) {
+        throw new AuraError("API_003", "Too many registrations; try again later", {
+          retryAfterSeconds: Math.max(1, Math.ceil(d.retryAfterMs / 1000)),
+        });
+      }
     }
     let user: UserRecord;
     try {

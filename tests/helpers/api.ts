@@ -58,7 +58,13 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const ownDb = !opts.db;
   const db = opts.db ?? await openPglite();
   if (ownDb) await migrate(db);
-  const config = loadConfig({ AURA_DATA_DIR: "/nonexistent-aura-test", ...opts.env });
+  // Every in-process request comes from the same "local" address: allow many
+  // registrations unless a test asks for the real limit.
+  const config = loadConfig({
+    AURA_DATA_DIR: "/nonexistent-aura-test",
+    REGISTRATIONS_PER_HOUR_PER_IP: "10000",
+    ...opts.env,
+  });
   const clock = opts.clock ?? new ManualClock(Date.now());
   // Generating an RSA pair costs ~350 ms: one per test process is enough.
   sharedJwtKeys ??= generateJwtKeys();
