@@ -6,8 +6,14 @@
  * @module
  */
 
-import { divideDecimals, multiplyDecimals } from "../engine/orders/decimal.ts";
-import { fixed8 } from "./format.ts";
+import {
+  addDecimals,
+  compareDecimals,
+  divideDecimals,
+  multiplyDecimals,
+  subtractDecimals,
+} from "../engine/orders/decimal.ts";
+import { fixed8, fixedDecimals } from "./format.ts";
 
 /** A candle as the simulator receives it: times in ms, prices as decimal strings. */
 export interface SimCandle {
@@ -129,6 +135,67 @@ export class Market {
     }
     this.setPrice(symbol, candle.close);
     return klineEvent(symbol, interval, stored, true, candle.closeTime);
+  }
+
+  /**
+   * `/api/v3/ticker/24hr` for `symbol`: the 24 hours of candles before the
+   * latest one pushed (replays run on their own clock, not the wall clock).
+   */
+  ticker24h(symbol: string, tickSize: string): Record<string, unknown> {
+    let latest: StoredCandle[] = [];
+    for (const [key, series] of this.#series) {
+      if (!key.startsWith(`${symbol}|`) || series.length === 0) continue;
+      if (
+        latest.length === 0 ||
+        series[series.length - 1]!.closeTime > latest[latest.length - 1]!.closeTime
+      ) {
+        latest = series;
+      }
+    }
+    const last = this.lastPrice(symbol) ?? "0.00000000";
+    const end = latest[latest.length - 1]?.closeTime ?? 0;
+    const window = latest.slice(lowerBound(latest, end - 86_400_000 + 1));
+    let high = last;
+    let low = last;
+    let volume = "0";
+    let quoteVolume = "0";
+    let count = 0;
+    for (const c of window) {
+      if (compareDecimals(c.high, high) > 0) high = c.high;
+      if (compareDecimals(c.low, low) < 0) low = c.low;
+      volume = addDecimals(volume, c.volume);
+      quoteVolume = addDecimals(quoteVolume, c.quoteVolume);
+      count += c.trades;
+    }
+    const open = window[0]?.open ?? last;
+    const change = subtractDecimals(last, open);
+    const isZero = compareDecimals(open, "0") === 0;
+    const volumeZero = compareDecimals(volume, "0") === 0;
+    return {
+      symbol,
+      priceChange: fixed8(change),
+      priceChangePercent: isZero
+        ? "0.000"
+        : fixedDecimals(divideDecimals(multiplyDecimals(change, "100"), open, 3), 3),
+      weightedAvgPrice: fixed8(volumeZero ? last : divideDecimals(quoteVolume, volume, 8)),
+      prevClosePrice: fixed8(open),
+      lastPrice: last,
+      lastQty: "0.00000000",
+      bidPrice: fixed8(subtractDecimals(last, tickSize)),
+      bidQty: "1.00000000",
+      askPrice: fixed8(addDecimals(last, tickSize)),
+      askQty: "1.00000000",
+      openPrice: fixed8(open),
+      highPrice: fixed8(high),
+      lowPrice: fixed8(low),
+      volume: fixed8(volume),
+      quoteVolume: fixed8(quoteVolume),
+      openTime: window[0]?.openTime ?? 0,
+      closeTime: end,
+      firstId: window[0]?.firstTradeId ?? -1,
+      lastId: count > 0 ? window[0]!.firstTradeId + count - 1 : -1,
+      count,
+    };
   }
 
   /**

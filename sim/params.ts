@@ -11,6 +11,7 @@ import type { OrderType, Side } from "./orders.ts";
 
 const DECIMAL = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
 const INTEGER = /^-?[0-9]{1,20}$/;
+const CLIENT_ID = /^[\.A-Z\:/a-z0-9_-]{1,36}$/;
 const ORDER_TYPES = new Set([
   "MARKET",
   "LIMIT",
@@ -71,6 +72,18 @@ export class Params {
       );
     }
     return Number(value);
+  }
+
+  /** A client order id parameter: Binance allows `^[\.A-Z\:/a-z0-9_-]{1,36}$` (-1100 otherwise). */
+  clientId(name: string): string | undefined {
+    const value = this.string(name);
+    if (value !== undefined && !CLIENT_ID.test(value)) {
+      throw new BinanceError(
+        -1100,
+        `Illegal characters found in parameter '${name}'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.`,
+      );
+    }
+    return value;
   }
 
   /** The `symbol` parameter: mandatory and one of `listed` (-1121 otherwise). */

@@ -131,6 +131,9 @@ export class RestHandler {
           ctx.now(),
         )
         : (undefined as unknown as Account);
+      if (route.order && !account.restrictions.enableSpotAndMarginTrading) {
+        throw new BinanceError(-2015, "Invalid API-key, IP, or permissions for action.", 401);
+      }
       if (verdict === "fail-before") {
         throw new BinanceError(
           -1001,

@@ -320,3 +320,43 @@ Deno.test("[sim] requestLog records method, path and client order id", async () 
     assert.equal((sim.orders(API_KEY)[0] as { clientOrderId: string }).clientOrderId, "logged");
   });
 });
+
+Deno.test("[sim] ticker/24hr summarises the last 24 hours of pushed candles", async () => {
+  await withSim(async (sim) => {
+    sim.pushCandle("ETHUSDT", candle(0, "3000", "3050", "2950", "3020"));
+    sim.pushCandle("ETHUSDT", candle(1, "3020", "3100", "3010", "3090"));
+    const res = await publicGet(sim, "/api/v3/ticker/24hr", { symbol: "ETHUSDT" });
+    assert.equal(res.body.symbol, "ETHUSDT");
+    assert.equal(res.body.openPrice, "3000.00000000");
+    assert.equal(res.body.lastPrice, "3090.00000000");
+    assert.equal(res.body.highPrice, "3100.00000000");
+    assert.equal(res.body.lowPrice, "2950.00000000");
+    assert.equal(res.body.volume, "25.00000000");
+    assert.equal(res.body.priceChange, "90.00000000");
+    assert.equal(res.body.priceChangePercent, "3.000");
+    assert.equal(res.body.bidPrice, "3089.99000000");
+    assert.equal(res.body.askPrice, "3090.01000000");
+  });
+});
+
+Deno.test("[sim] client order ids outside Binance's pattern and trading-disabled keys are rejected", async () => {
+  await withSim(async (sim) => {
+    const long = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quoteOrderQty: "10",
+      newClientOrderId: "x".repeat(37),
+    });
+    assert.equal(long.body.code, -1100);
+    sim.addAccount("read-only", "ro", { USDT: "100" }, { enableSpotAndMarginTrading: false });
+    const readOnly = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quoteOrderQty: "10",
+    }, { apiKey: "read-only", secret: "ro" });
+    assert.equal(readOnly.status, 401);
+    assert.equal(readOnly.body.code, -2015);
+  });
+});

@@ -68,6 +68,39 @@ function tickerPrice({ ctx, params }: RouteInput): unknown {
   return symbols.map(price);
 }
 
+function symbolList(ctx: RouteInput["ctx"], params: RouteInput["params"]): string[] {
+  if (params.string("symbol") !== undefined) return [params.symbol(ctx.symbols)];
+  const many = params.string("symbols");
+  if (many === undefined) return [...ctx.symbols];
+  const symbols: string[] = JSON.parse(many);
+  for (const s of symbols) {
+    if (!ctx.symbols.has(s)) throw new BinanceError(-1121, "Invalid symbol.");
+  }
+  return symbols;
+}
+
+function ticker24h({ ctx, params }: RouteInput): unknown {
+  const tickers = symbolList(ctx, params).map((s) =>
+    ctx.engine.market.ticker24h(s, rulesFor(s).tickSize)
+  );
+  return params.string("symbol") !== undefined ? tickers[0] : tickers;
+}
+
+function bookTicker({ ctx, params }: RouteInput): unknown {
+  // The simulator has no book: one tick either side of the last price.
+  const tickers = symbolList(ctx, params).map((symbol) => {
+    const t = ctx.engine.market.ticker24h(symbol, rulesFor(symbol).tickSize);
+    return {
+      symbol,
+      bidPrice: t.bidPrice,
+      bidQty: t.bidQty,
+      askPrice: t.askPrice,
+      askQty: t.askQty,
+    };
+  });
+  return params.string("symbol") !== undefined ? tickers[0] : tickers;
+}
+
 function avgPrice({ ctx, params }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
   return {
@@ -142,6 +175,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   "GET /api/v3/uiKlines": route(klines, 2),
   "GET /api/v3/ticker/price": route(tickerPrice, 2),
   "GET /api/v3/avgPrice": route(avgPrice, 2),
+  "GET /api/v3/ticker/24hr": route(ticker24h, 2),
+  "GET /api/v3/ticker/bookTicker": route(bookTicker, 2),
   "GET /api/v3/account": route(account, 20, true),
   "GET /sapi/v1/account/apiRestrictions": route(apiRestrictions, 1, true),
   "GET /sapi/v1/system/status": route(() => ({ status: 0, msg: "normal" })),

@@ -58,7 +58,7 @@ function newOrder({ ctx, params, account }: RouteInput): unknown {
     ...optional("quoteOrderQty", params.decimal("quoteOrderQty")),
     ...optional("price", params.decimal("price")),
     ...optional("stopPrice", params.decimal("stopPrice")),
-    ...optional("newClientOrderId", params.string("newClientOrderId")),
+    ...optional("newClientOrderId", params.clientId("newClientOrderId")),
   });
   return newOrderResponse(order, respType(params, order), order.time);
 }
@@ -73,14 +73,14 @@ function newOco({ ctx, params, account }: RouteInput): unknown {
     symbol,
     side: params.side(),
     ...optional("quantity", params.decimal("quantity")),
-    ...optional("listClientOrderId", params.string("listClientOrderId")),
+    ...optional("listClientOrderId", params.clientId("listClientOrderId")),
     ...optional("aboveType", params.string("aboveType")?.toUpperCase()),
-    ...optional("aboveClientOrderId", params.string("aboveClientOrderId")),
+    ...optional("aboveClientOrderId", params.clientId("aboveClientOrderId")),
     ...optional("abovePrice", params.decimal("abovePrice")),
     ...optional("aboveStopPrice", params.decimal("aboveStopPrice")),
     ...optional("aboveTimeInForce", params.timeInForce("aboveTimeInForce")),
     ...optional("belowType", params.string("belowType")?.toUpperCase()),
-    ...optional("belowClientOrderId", params.string("belowClientOrderId")),
+    ...optional("belowClientOrderId", params.clientId("belowClientOrderId")),
     ...optional("belowPrice", params.decimal("belowPrice")),
     ...optional("belowStopPrice", params.decimal("belowStopPrice")),
     ...optional("belowTimeInForce", params.timeInForce("belowTimeInForce")),
@@ -95,7 +95,7 @@ function getOrder({ ctx, params, account }: RouteInput): unknown {
 
 function cancelOrder({ ctx, params, account }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
-  const cancelId = params.string("newClientOrderId") ?? ctx.engine.newClientId();
+  const cancelId = params.clientId("newClientOrderId") ?? ctx.engine.newClientId();
   const result = ctx.engine.cancelOrder(account, symbol, orderSelector(params), cancelId);
   const now = ctx.now();
   if ("order" in result) return cancelResponse(result.order, cancelId, now);
@@ -156,7 +156,7 @@ function getOrderList({ ctx, params, account }: RouteInput): unknown {
 function cancelOrderList({ ctx, params, account }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
   const orderListId = params.integer("orderListId");
-  const listClientOrderId = params.string("listClientOrderId");
+  const listClientOrderId = params.clientId("listClientOrderId");
   if (orderListId === undefined && listClientOrderId === undefined) {
     throw new BinanceError(
       -1102,
