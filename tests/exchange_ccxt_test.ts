@@ -309,6 +309,8 @@ Deno.test("[ccxt] a 429 is waited out for its Retry-After, then the call succeed
     sim.faults.rateLimitBurst = 2;
     assert.equal(await exchange.getLastPrice("BTCUSDT"), "50000");
     assert.deepEqual(sleeps, [1000, 1000]);
+    // The simulator reports X-MBX-USED-WEIGHT-1M on every answer; the adapter tracks it.
+    assert.ok(exchange.resilience.usedWeight > 0);
     assert.equal(sim.requestLog.filter((r) => r.path === "/api/v3/ticker/price").length, 3);
   }));
 

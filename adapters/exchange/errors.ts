@@ -94,7 +94,8 @@ export function classifyExchangeError(
   const text = error instanceof Error ? error.message : String(error);
   const codeMatch = /"code"\s*:\s*(-?\d+)/.exec(text);
   const binanceCode = codeMatch ? Number(codeMatch[1]) : undefined;
-  const statusMatch = /\b(418|429|5\d\d)\b/.exec(text.replace(/"[^"]*"/g, ""));
+  // ccxt's own formats: "binance 429 Too Many…" and "binance GET <url> 503 Service…".
+  const statusMatch = /^\S+ (?:[A-Z]+ \S+ )?(\d{3}) /.exec(text);
   const httpStatus = response.status ?? (statusMatch ? Number(statusMatch[1]) : undefined);
   const msg = binanceMessage(text);
   const said = msg

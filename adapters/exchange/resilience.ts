@@ -75,6 +75,18 @@ export interface RunOptions<T> {
 /** Breaker state, for health pages and tests. */
 export type BreakerState = "closed" | "open" | "half_open";
 
+/**
+ * Marks an order error whose outcome is unknown (the order may have executed):
+ * the caller must reconcile by client id later, never resend blindly.
+ */
+function outcomeUnknown(error: AuraError): AuraError {
+  return new AuraError(
+    error.code,
+    `${error.message}; the order may have executed, reconcile by client id`,
+    { ...(error.details as object | undefined), outcomeUnknown: true },
+  );
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Retries, circuit breaker and weight tracking for one exchange connection. */
@@ -136,7 +148,11 @@ export class ExchangeResilience {
     let mustRecover = false;
     const breaker = this.#breaker(options.circuit ?? "reads");
     while (true) {
-      breaker.enter(action);
+      try {
+        breaker.enter(action);
+      } catch (error) {
+        throw mustRecover ? outcomeUnknown(error as AuraError) : error;
+      }
       await this.#waitForLimits(action);
       try {
         if (mustRecover && options.recover) {
@@ -173,7 +189,9 @@ export class ExchangeResilience {
         }
         breaker.failed();
         if (options.recover) mustRecover = true;
-        if (++attempt >= this.#o.maxAttempts) throw failure.error;
+        if (++attempt >= this.#o.maxAttempts) {
+          throw options.recover ? outcomeUnknown(failure.error) : failure.error;
+        }
         await this.#o.sleep(this.#backoff(attempt));
       }
     }

@@ -209,3 +209,22 @@ Deno.test("run() pauses until the next minute when the used weight nears the lim
   await resilience.run("get price", () => Promise.resolve(1));
   assert.deepEqual(sleeps, [45_000]);
 });
+
+Deno.test("run() marks an order whose outcome stays unknown so it is reconciled, not resent", async () => {
+  const { resilience } = setup({ maxAttempts: 2 });
+  const down = () => Promise.reject(ccxtError("RequestTimeout", "timed out"));
+  await assert.rejects(
+    resilience.run("place market buy", down, { recover: down }),
+    (error: unknown) =>
+      error instanceof AuraError && error.code === "TRADE_004" &&
+      (error.details as { outcomeUnknown?: boolean }).outcomeUnknown === true &&
+      /may have executed, reconcile by client id$/.test(error.message),
+  );
+  // A read that runs out of retries is just a failure.
+  await assert.rejects(
+    resilience.run("get price", down),
+    (error: unknown) =>
+      error instanceof AuraError &&
+      (error.details as { outcomeUnknown?: boolean }).outcomeUnknown === undefined,
+  );
+});
