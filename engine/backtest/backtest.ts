@@ -13,9 +13,9 @@ import { DrawdownBreaker, maxDrawdownPercent } from "../portfolio/drawdown.ts";
 import { candlesPerYear, sharpeRatio } from "../portfolio/sharpe.ts";
 import { ENTRY, EXIT, StrategyRunner } from "../strategy/runner.ts";
 import type { StrategyDefinition } from "../strategy/rules.ts";
-import { floorToStep, roundToTick } from "./filters.ts";
-import type { BacktestOptions, BacktestReport, BacktestTrade, TradeStatus } from "./report.ts";
-import { type CandleSeries, readCandle, seriesFromCandles } from "./series.ts";
+import { SimulatedAccount } from "./account.ts";
+import type { BacktestOptions, BacktestReport } from "./report.ts";
+import { type CandleSeries, seriesFromCandles } from "./series.ts";
 
 /**
  * Replays `candles` (oldest first) and reports trades, P&L, drawdown and Sharpe.
@@ -46,19 +46,19 @@ export function runBacktest(
   const slippageBps = options.slippageBps ?? 0;
   const initialBalance = options.initialBalance ?? 10_000;
   checkOptions(series.length, feeRate, slippageBps, initialBalance);
-  const { positionSizeUsd, takeProfitPercent, stopLossPercent, maxDrawdownPercent: maxDd } =
-    definition.riskParams;
   const filters = options.filters ?? {};
-  const minQty = Number(filters.minQty ?? 0);
-  const minNotional = Number(filters.minNotional ?? 0);
   const onProgress = options.onProgress;
 
   const runner = new StrategyRunner(definition, { strategyId: options.strategyId ?? "backtest" });
-  const breaker = new DrawdownBreaker(maxDd);
+  const breaker = new DrawdownBreaker(definition.riskParams.maxDrawdownPercent);
+  const account = new SimulatedAccount(initialBalance, definition.riskParams, {
+    feeRate,
+    slippageBps,
+    filters,
+  });
   const n = series.length;
   const time = new Float64Array(n);
   const equity = new Float64Array(n);
-  const trades: BacktestTrade[] = [];
   const candle: Candle = {
     openTime: 0,
     closeTime: 0,
@@ -68,85 +68,52 @@ export function runBacktest(
     close: 0,
     volume: 0,
   };
-
-  let cash = initialBalance;
-  let quantity = 0; // > 0 while a position is open
-  let entryPrice = 0, entryTime = 0, entryNotional = 0, entryFee = 0;
-  let takeProfit = 0, stopLoss = 0;
-  let insufficientCash = 0, filtered = 0;
+  const { openTime, closeTime, open, high, low, close, volume } = series;
   let haltedAt: number | null = null;
   const progressEvery = Math.max(1, Math.ceil(n / 100));
-
-  const close = (price: number, status: TradeStatus, at: number) => {
-    const notional = quantity * price;
-    const fee = fillFee(notional, feeRate);
-    cash += notional - fee;
-    trades.push({
-      entryTime,
-      entryPrice,
-      exitTime: at,
-      exitPrice: price,
-      quantity,
-      status,
-      pnl: notional - fee - entryNotional - entryFee,
-      fees: entryFee + fee,
-    });
-    quantity = 0;
-    runner.onExitFilled();
-  };
+  let progressCountdown = progressEvery;
 
   for (let i = 0; i < n; i++) {
-    readCandle(series, i, candle);
-    const price = candle.close;
-    if (quantity > 0) {
-      const hit = checkProtectiveExit(candle, takeProfit, stopLoss);
-      if (hit !== null) close(hit.price, hit.status, candle.closeTime);
+    const t = closeTime[i]!;
+    const price = close[i]!;
+    candle.openTime = openTime[i]!;
+    candle.closeTime = t;
+    candle.open = open[i]!;
+    candle.high = high[i]!;
+    candle.low = low[i]!;
+    candle.close = price;
+    candle.volume = volume[i]!;
+    if (account.quantity > 0) {
+      const hit = checkProtectiveExit(candle, account.takeProfit, account.stopLoss);
+      if (hit !== null) {
+        account.exit(hit.price, hit.status, t);
+        runner.onExitFilled();
+      }
     }
-    if (breaker.update(cash + quantity * price) && haltedAt === null) {
-      haltedAt = candle.closeTime;
+    if (breaker.update(account.cash + account.quantity * price) && haltedAt === null) {
+      haltedAt = t;
       runner.halted = true;
     }
     const flags = runner.evaluate(candle);
     if (flags !== 0) {
-      if (flags & EXIT && quantity > 0) {
-        close(marketFillPrice(price, "SELL", slippageBps), "CLOSED_SIGNAL", candle.closeTime);
+      if (flags & EXIT && account.quantity > 0) {
+        account.exitAtClose(price, t);
+        runner.onExitFilled();
       }
-      if (flags & ENTRY && quantity === 0) {
-        const fillPrice = marketFillPrice(price, "BUY", slippageBps);
-        let qty = positionSizeUsd / fillPrice;
-        if (filters.stepSize !== undefined) qty = floorToStep(qty, filters.stepSize);
-        const notional = qty * fillPrice;
-        const fee = fillFee(notional, feeRate);
-        if (!(qty > 0) || qty < minQty || notional < minNotional) {
-          filtered++;
-        } else if (cash < notional + fee) {
-          insufficientCash++;
-        } else {
-          cash -= notional + fee;
-          quantity = qty;
-          entryPrice = fillPrice;
-          entryTime = candle.closeTime;
-          entryNotional = notional;
-          entryFee = fee;
-          const levels = protectiveLevels(fillPrice, takeProfitPercent, stopLossPercent);
-          takeProfit = levels.takeProfit;
-          stopLoss = levels.stopLoss;
-          if (filters.tickSize !== undefined) {
-            takeProfit = roundToTick(takeProfit, filters.tickSize);
-            stopLoss = roundToTick(stopLoss, filters.tickSize);
-          }
-          runner.onEntryFilled();
-        }
+      if (flags & ENTRY && account.quantity === 0 && account.enter(price, t)) {
+        runner.onEntryFilled();
       }
     }
-    time[i] = candle.closeTime;
-    equity[i] = cash + quantity * price;
-    if (onProgress !== undefined && (i + 1) % progressEvery === 0 && i + 1 < n) {
-      onProgress((i + 1) / n);
+    time[i] = t;
+    equity[i] = account.cash + account.quantity * price;
+    if (--progressCountdown === 0) {
+      progressCountdown = progressEvery;
+      if (onProgress !== undefined && i + 1 < n) onProgress((i + 1) / n);
     }
   }
   onProgress?.(1);
 
+  const trades = account.trades;
   let winning = 0, totalPnl = 0;
   for (const t of trades) {
     if (t.pnl > 0) winning++;
@@ -165,12 +132,19 @@ export function runBacktest(
     candles: n,
     initialBalance,
     finalEquity: equity[last]!,
-    finalCash: cash,
-    openPosition: quantity > 0
-      ? { entryTime, entryPrice, quantity, entryFee, takeProfit, stopLoss }
+    finalCash: account.cash,
+    openPosition: account.quantity > 0
+      ? {
+        entryTime: account.entryTime,
+        entryPrice: account.entryPrice,
+        quantity: account.quantity,
+        entryFee: account.entryFee,
+        takeProfit: account.takeProfit,
+        stopLoss: account.stopLoss,
+      }
       : null,
-    insufficientCashEntries: insufficientCash,
-    filteredEntries: filtered,
+    insufficientCashEntries: account.insufficientCash,
+    filteredEntries: account.filtered,
     haltedAt,
     equityCurve: { time, equity },
   };

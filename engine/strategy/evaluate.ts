@@ -1,7 +1,12 @@
 /**
- * Compiles a strategy's conditions once into closures over two small typed
- * arrays (operand values on this candle and on the previous one), so that
- * evaluating a candle allocates nothing.
+ * Compiles a strategy's conditions once into straight-line JavaScript over two
+ * small typed arrays (operand values on this candle and on the previous one),
+ * so that evaluating a candle allocates nothing and every indicator call site
+ * sees one class (a loop over mixed indicator classes ran at half the speed).
+ *
+ * The generated source only ever contains slot numbers, indicator variable
+ * names, operators from a fixed table and finite number literals from the
+ * zod-validated definition, so no user text reaches `new Function`.
  *
  * Warm-up needs no special case: indicators are NaN until stable, every
  * comparison with NaN is false, and the "previous" values start as NaN, so a
@@ -13,19 +18,8 @@
 import { createIndicator, type StreamingIndicator } from "../indicators/mod.ts";
 import type { Comparison, Condition, IndicatorOperand, Operand } from "./rules.ts";
 
-/** A MACD instance as the factory returns it: the three lines are readable. */
-type MacdLike = StreamingIndicator & {
-  readonly macd: number;
-  readonly signal: number;
-  readonly histogram: number;
-};
-
-// Which value of an indicator feeds a slot.
-const TAP_VALUE = 0;
-const TAP_MACD = 1;
-const TAP_SIGNAL = 2;
-const TAP_HISTOGRAM = 3;
-type Tap = 0 | 1 | 2 | 3;
+/** Which value of an indicator feeds a slot: `update()`'s result, or a MACD line. */
+type Tap = "value" | "signal" | "histogram";
 
 /** A predicate over the current slot values. */
 export type Predicate = () => boolean;
@@ -45,148 +39,156 @@ export function indicatorKey(operand: IndicatorOperand): string {
   }
 }
 
+/** The per-candle functions generated for one strategy. */
+interface Generated {
+  advance(close: number): void;
+  refresh(close: number): void;
+  clearPrevious(): void;
+  entry(): boolean;
+  exit(): boolean;
+}
+
+type Factory = (cur: Float64Array, prev: Float64Array, ind: StreamingIndicator[]) => Generated;
+
+// One factory per distinct source: runners of the same rules share the
+// generated functions' type feedback and optimised code instead of warming up
+// a fresh copy each time (which made a 130k-candle backtest 3x slower).
+const factories = new Map<string, Factory>();
+
+function factoryFor(source: string): Factory {
+  let factory = factories.get(source);
+  if (factory === undefined) {
+    factory = new Function("cur", "prev", "ind", source) as Factory;
+    factories.set(source, factory);
+  }
+  return factory;
+}
+
+const COMPARE: Record<Comparison["op"], (a: string, b: string, pa: string, pb: string) => string> =
+  {
+    ">": (a, b) => `${a} > ${b}`,
+    ">=": (a, b) => `${a} >= ${b}`,
+    "<": (a, b) => `${a} < ${b}`,
+    "<=": (a, b) => `${a} <= ${b}`,
+    crosses_above: (a, b, pa, pb) => `(${pa} <= ${pb} && ${a} > ${b})`,
+    crosses_below: (a, b, pa, pb) => `(${pa} >= ${pb} && ${a} < ${b})`,
+  };
+
 /**
  * The compiled rules of one strategy: deduplicated indicators, operand slots
- * and the entry/exit predicates.
+ * and the generated per-candle functions.
  */
 export class CompiledRules {
   /** Canonical keys of the indicators, in {@link indicators} order. */
   readonly keys: string[] = [];
   /** One instance per distinct indicator spec. */
   readonly indicators: StreamingIndicator[] = [];
+  /** Feeds a closed candle's close to every indicator and moves the slots one candle on. */
+  readonly advance: (close: number) => void;
+  /** Re-reads the slots from the indicators without feeding them (after a restore). */
+  readonly refresh: (close: number) => void;
+  /** Forgets the previous candle's values. */
+  readonly clearPrevious: () => void;
   /** True when all entry conditions hold on the current candle. */
   readonly entry: Predicate;
   /** True when all exit conditions hold (never, when there are none). */
   readonly exit: Predicate;
+  /** The generated JavaScript (for debugging). */
+  readonly source: string;
 
-  // Slot values on the current and the previous candle.
-  #cur: Float64Array;
-  #prev: Float64Array;
-  #slotCount = 0;
-  #slotByKey = new Map<string, number>();
-  #initial: number[] = [];
-  // Taps: slot ← indicator output, read after the indicators are updated.
-  #tapSlot: number[] = [];
-  #tapIndicator: StreamingIndicator[] = [];
-  #tapKind: Tap[] = [];
+  #slots = new Map<string, number>();
+  #crossed = new Set<number>();
+  #taps: { slot: number; indicator: number; tap: Tap }[] = [];
   #priceSlots: number[] = [];
 
   /** Compiles `entryConditions` and `exitConditions` (already validated). */
   constructor(entryConditions: readonly Condition[], exitConditions: readonly Condition[]) {
-    // First pass allocates the slots, so the closures can capture the final arrays.
-    for (const c of [...entryConditions, ...exitConditions]) this.#allocate(c);
-    this.#cur = Float64Array.from(this.#initial);
-    this.#prev = Float64Array.from(this.#initial);
-    this.entry = this.#all(entryConditions);
-    this.exit = exitConditions.length === 0 ? () => false : this.#all(exitConditions);
+    const entry = this.#all(entryConditions);
+    const exit = exitConditions.length === 0 ? "false" : this.#all(exitConditions);
+    this.source = this.#generate(entry, exit);
+    const slots = this.#slots.size;
+    const cur = new Float64Array(slots).fill(NaN);
+    const prev = new Float64Array(slots).fill(NaN);
+    const generated = factoryFor(this.source)(cur, prev, this.indicators);
+    this.advance = generated.advance;
+    this.refresh = generated.refresh;
+    this.clearPrevious = generated.clearPrevious;
+    this.entry = generated.entry;
+    this.exit = generated.exit;
   }
 
-  /** Feeds a closed candle's close to every indicator and moves the slots one candle on. */
-  advance(close: number): void {
-    const cur = this.#cur;
-    this.#prev.set(cur);
-    const indicators = this.indicators;
-    for (let i = 0; i < indicators.length; i++) indicators[i]!.update(close);
-    this.refresh(close);
+  #generate(entry: string, exit: string): string {
+    const lines: string[] = [];
+    const ind = this.indicators.map((_, i) => `i${i}`);
+    if (ind.length > 0) lines.push(`const ${ind.map((v, i) => `${v} = ind[${i}]`).join(", ")};`);
+    const shift = [...this.#crossed].map((s) => `prev[${s}] = cur[${s}];`);
+    const feed: string[] = [];
+    const read: string[] = [];
+    this.indicators.forEach((_, i) => {
+      const taps = this.#taps.filter((t) => t.indicator === i);
+      const main = taps.find((t) => t.tap === "value");
+      feed.push(main ? `cur[${main.slot}] = i${i}.update(x);` : `i${i}.update(x);`);
+      for (const t of taps) {
+        const getter = t.tap === "value" ? "value" : t.tap;
+        read.push(`cur[${t.slot}] = i${i}.${getter};`);
+        if (t !== main) feed.push(`cur[${t.slot}] = i${i}.${getter};`);
+      }
+    });
+    const price = this.#priceSlots.map((s) => `cur[${s}] = x;`);
+    const clear = [...this.#crossed].map((s) => `prev[${s}] = NaN;`);
+    lines.push(
+      "return {",
+      `  advance(x) { ${[...shift, ...feed, ...price].join(" ")} },`,
+      `  refresh(x) { ${[...read, ...price].join(" ")} },`,
+      `  clearPrevious() { ${clear.join(" ")} },`,
+      `  entry() { return ${entry}; },`,
+      `  exit() { return ${exit}; },`,
+      "};",
+    );
+    return lines.join("\n");
   }
 
-  /**
-   * Re-reads every slot from the indicators without feeding them (after a
-   * restore, the slots must show the last processed candle).
-   */
-  refresh(close: number): void {
-    const cur = this.#cur;
-    const slots = this.#tapSlot, kinds = this.#tapKind, sources = this.#tapIndicator;
-    for (let i = 0; i < slots.length; i++) {
-      const source = sources[i]!;
-      const kind = kinds[i];
-      cur[slots[i]!] = kind === TAP_VALUE
-        ? source.value
-        : kind === TAP_MACD
-        ? (source as MacdLike).macd
-        : kind === TAP_SIGNAL
-        ? (source as MacdLike).signal
-        : (source as MacdLike).histogram;
-    }
-    const price = this.#priceSlots;
-    for (let i = 0; i < price.length; i++) cur[price[i]!] = close;
+  #all(conditions: readonly Condition[]): string {
+    return `(${conditions.map((c) => this.#condition(c)).join(" && ")})`;
   }
 
-  /** Forgets the previous candle's values (crosses need two fresh candles again). */
-  clearPrevious(): void {
-    this.#prev.set(this.#initial);
-  }
-
-  #all(conditions: readonly Condition[]): Predicate {
-    const parts = conditions.map((c) => this.#condition(c));
-    if (parts.length === 1) return parts[0]!;
-    if (parts.length === 2) {
-      const [a, b] = parts as [Predicate, Predicate];
-      return () => a() && b();
-    }
-    return () => {
-      for (let i = 0; i < parts.length; i++) if (!parts[i]!()) return false;
-      return true;
-    };
-  }
-
-  #any(conditions: readonly Condition[]): Predicate {
-    const parts = conditions.map((c) => this.#condition(c));
-    if (parts.length === 1) return parts[0]!;
-    if (parts.length === 2) {
-      const [a, b] = parts as [Predicate, Predicate];
-      return () => a() || b();
-    }
-    return () => {
-      for (let i = 0; i < parts.length; i++) if (parts[i]!()) return true;
-      return false;
-    };
-  }
-
-  #condition(condition: Condition): Predicate {
-    return "any" in condition ? this.#any(condition.any) : this.#comparison(condition);
-  }
-
-  #allocate(condition: Condition): void {
+  #condition(condition: Condition): string {
     if ("any" in condition) {
-      for (const c of condition.any) this.#allocate(c);
-    } else {
-      this.#slot(condition.left);
-      this.#slot(condition.right);
+      return `(${condition.any.map((c) => this.#condition(c)).join(" || ")})`;
     }
+    return this.#comparison(condition);
   }
 
-  #comparison(c: Comparison): Predicate {
-    const a = this.#slot(c.left);
-    const b = this.#slot(c.right);
-    const cur = this.#cur, prev = this.#prev;
-    switch (c.op) {
-      case ">":
-        return () => cur[a]! > cur[b]!;
-      case ">=":
-        return () => cur[a]! >= cur[b]!;
-      case "<":
-        return () => cur[a]! < cur[b]!;
-      case "<=":
-        return () => cur[a]! <= cur[b]!;
-      case "crosses_above":
-        return () => prev[a]! <= prev[b]! && cur[a]! > cur[b]!;
-      case "crosses_below":
-        return () => prev[a]! >= prev[b]! && cur[a]! < cur[b]!;
-    }
+  #comparison(c: Comparison): string {
+    const crosses = c.op === "crosses_above" || c.op === "crosses_below";
+    const [a, pa] = this.#operand(c.left, crosses);
+    const [b, pb] = this.#operand(c.right, crosses);
+    return COMPARE[c.op](a, b, pa, pb);
   }
 
-  /** The slot of an operand, creating its indicator and tap on first use. */
-  #slot(operand: Operand): number {
-    if ("value" in operand) return this.#newSlot(`VALUE:${operand.value}`, operand.value);
+  /** Expressions for an operand's value now and on the previous candle. */
+  #operand(operand: Operand, crosses: boolean): [string, string] {
+    if ("value" in operand) {
+      // Validated finite number; parenthesised so "-1" and "1e-7" stay one token.
+      const literal = `(${String(operand.value)})`;
+      return [literal, literal];
+    }
+    const slot = this.#slot(operand);
+    if (crosses) this.#crossed.add(slot);
+    return [`cur[${slot}]`, `prev[${slot}]`];
+  }
+
+  /** The slot of an indicator operand, creating its indicator and tap on first use. */
+  #slot(operand: IndicatorOperand): number {
     const key = indicatorKey(operand);
-    const tap = operand.indicator === "MACD"
-      ? ({ macd: TAP_MACD, signal: TAP_SIGNAL, histogram: TAP_HISTOGRAM } as const)[operand.output]
-      : TAP_VALUE;
+    const tap: Tap = operand.indicator === "MACD" && operand.output !== "macd"
+      ? operand.output
+      : "value";
     const slotKey = `${key}#${tap}`;
-    const existing = this.#slotByKey.get(slotKey);
+    const existing = this.#slots.get(slotKey);
     if (existing !== undefined) return existing;
-    const slot = this.#newSlot(slotKey, NaN);
+    const slot = this.#slots.size;
+    this.#slots.set(slotKey, slot);
     if (operand.indicator === "PRICE") {
       this.#priceSlots.push(slot);
       return slot;
@@ -205,18 +207,7 @@ export class CompiledRules {
           : createIndicator({ indicator: operand.indicator, period: operand.period }),
       );
     }
-    this.#tapSlot.push(slot);
-    this.#tapIndicator.push(this.indicators[index]!);
-    this.#tapKind.push(tap);
-    return slot;
-  }
-
-  #newSlot(key: string, initial: number): number {
-    const existing = this.#slotByKey.get(key);
-    if (existing !== undefined) return existing;
-    const slot = this.#slotCount++;
-    this.#slotByKey.set(key, slot);
-    this.#initial.push(initial);
+    this.#taps.push({ slot, indicator: index, tap });
     return slot;
   }
 }
