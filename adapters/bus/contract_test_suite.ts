@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { isAuraError } from "../../engine/errors.ts";
-import { type AuraEvent, klineClosed } from "../../engine/events.ts";
+import { type AuraEvent, type KlineClosed, klineClosed } from "../../engine/events.ts";
 import type { Bus, Delivery, EventHandler } from "../../engine/ports/bus.ts";
 import { waitFor } from "./_wait.ts";
 import { Deduper, idempotent } from "./dedupe.ts";
@@ -35,7 +35,7 @@ export interface BusContractOptions {
 const RETRY_MS = 150;
 
 /** A deterministic `kline_closed` numbered `n`. */
-export function sampleEvent(n: number): AuraEvent {
+export function sampleEvent(n: number): KlineClosed {
   const openTime = 1_700_000_000_000 + n * 60_000;
   return klineClosed({
     symbol: "BTCUSDT",
