@@ -150,7 +150,7 @@ export function exchangeContractTests(
     }));
 
   test("marketBuyQuote() fills at the last price and getOrder() finds it by client id", () =>
-    withHarness(factory, async ({ exchange }) => {
+    withHarness(factory, async ({ exchange }, events) => {
       const ids = tradeClientIds("contract-buy");
       const order = await exchange.marketBuyQuote({
         symbol: "BTCUSDT",
@@ -177,6 +177,12 @@ export function exchangeContractTests(
       const fills = await exchange.getRecentFills("BTCUSDT");
       assert.equal(fills.length, 1);
       assert.equal(fills[0]?.orderId, order.orderId);
+      assert.equal(fills[0]?.side, "BUY");
+      const filled = await waitFor(
+        () => events.find((e) => e.type === "order_filled"),
+        "order_filled",
+      );
+      assert.equal(filled.id, `order_filled:${ids.entry}`);
     }));
 
   test("marketBuyQuote() refuses with TRADE_001 when the quote balance is short", () =>
