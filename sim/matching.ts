@@ -1,36 +1,28 @@
 /**
- * The simulator's matching engine: market orders fill at the last price,
- * resting orders and OCO legs fill when a pushed candle (or a price move)
- * reaches them. OCO legs trigger with the shared fill model
- * (`checkProtectiveExit` in engine/fills.ts), so the simulator, the paper
- * exchange and the backtester agree on every exit. Balances move exactly
- * (decimal strings), and every state change emits Binance's user data events.
+ * The simulator's matching engine: orders, order lists and trades of every
+ * account. Market orders fill at the last price (placement.ts), resting
+ * orders and OCO legs when a pushed candle or a price move reaches them
+ * (triggers.ts, through the shared fill model), balances move exactly
+ * (settlement.ts), and every state change emits Binance's user data events.
  *
  * @module
  */
 
-import {
-  addDecimals,
-  compareDecimals,
-  multiplyDecimals,
-  roundToIncrement,
-  subtractDecimals,
-} from "../engine/orders/decimal.ts";
-import { checkProtectiveExit } from "../engine/fills.ts";
 import type { Account } from "./accounts.ts";
 import { BinanceError, BinanceMessages } from "./binance_error.ts";
 import type { SeededRandom } from "./faults.ts";
-import { fixed8 } from "./format.ts";
 import type { Market } from "./market.ts";
-import type { Fill, OrderType, Side, SimOrder, SimOrderList } from "./orders.ts";
-import { isStopType } from "./orders.ts";
-import { rulesFor } from "./symbols.ts";
-import { accountPositionEvent, executionReport, listStatusEvent } from "./user_events.ts";
-import type { ExecutionType, UserEventSink } from "./user_events.ts";
+import type { Fill, SimOrder, SimOrderList } from "./orders.ts";
 import { placeOcoList, placeSingleOrder } from "./placement.ts";
 import type { NewOcoRequest, NewOrderRequest } from "./placement.ts";
+import { settleFill } from "./settlement.ts";
+import { rulesFor } from "./symbols.ts";
+import { applyPriceRange } from "./triggers.ts";
+import { accountPositionEvent, executionReport, listStatusEvent } from "./user_events.ts";
+import type { ExecutionType, UserEventSink } from "./user_events.ts";
 
 export type { NewOcoRequest, NewOrderRequest } from "./placement.ts";
+export { triggersOnFall } from "./triggers.ts";
 
 /** How the engine charges commission and tells the time. */
 export interface MatchingOptions {
@@ -67,7 +59,9 @@ const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 /** Orders, order lists and trades of every account, and the rules that move them. */
 export class MatchingEngine {
+  /** Last prices and candles. */
   readonly market: Market;
+  /** Fees, clock, id source and event sink. */
   readonly options: MatchingOptions;
   readonly #orders = new Map<number, SimOrder>();
   readonly #lists = new Map<number, SimOrderList>();
@@ -155,68 +149,24 @@ export class MatchingEngine {
     }
   }
 
-  // ---- fills ------------------------------------------------------------------------------
-
-  /**
-   * Fills `order` completely at `price`, moving balances. Callers release the
-   * order's lock first; `strict` (market orders) refuses to overdraw.
-   */
+  /** Fills `order` completely at `price`; see {@link settleFill}. */
   fill(account: Account, order: SimOrder, price: string, isMaker: boolean, strict: boolean): Fill {
-    const rules = rulesFor(order.symbol);
-    const now = this.options.now();
-    const qty = order.origQty;
-    const quoteQty = fixed8(multiplyDecimals(qty, price));
-    const chargeBase = order.side === "BUY" && this.options.commissionAsset === "base";
-    const commissionBasis = chargeBase ? qty : quoteQty;
-    const commission = fixed8(
-      roundToIncrement(
-        multiplyDecimals(commissionBasis, this.options.feeRate),
-        "0.00000001",
-        "nearest",
-      ),
-    );
-    const commissionAsset = chargeBase ? rules.baseAsset : rules.quoteAsset;
-    if (order.side === "BUY") {
-      const cost = chargeBase ? quoteQty : fixed8(addDecimals(quoteQty, commission));
-      if (strict) account.debit(rules.quoteAsset, cost);
-      else account.credit(rules.quoteAsset, negate(cost));
-      account.credit(rules.baseAsset, chargeBase ? subtractDecimals(qty, commission) : qty);
-    } else {
-      if (strict) account.debit(rules.baseAsset, qty);
-      else account.credit(rules.baseAsset, negate(qty));
-      account.credit(rules.quoteAsset, subtractDecimals(quoteQty, commission));
-    }
-    account.updateTime = now;
-    const tradeId = (this.#tradeIds.get(order.symbol) ?? 0) + 1;
-    this.#tradeIds.set(order.symbol, tradeId);
-    const fill: Fill = {
-      price: fixed8(price),
-      qty,
-      quoteQty,
-      commission,
-      commissionAsset,
-      tradeId,
-      time: now,
-      isMaker,
-    };
-    order.executedQty = qty;
-    order.cummulativeQuoteQty = quoteQty;
-    order.status = "FILLED";
-    order.updateTime = now;
-    order.fills.push(fill);
-    order.locked = undefined;
+    return settleFill(this, account, order, price, isMaker, strict);
+  }
+
+  /** Allocates the next trade id of `symbol`. */
+  nextTradeId(symbol: string): number {
+    const id = (this.#tradeIds.get(symbol) ?? 0) + 1;
+    this.#tradeIds.set(symbol, id);
+    return id;
+  }
+
+  /** Records a trade of `apiKey` and takes its order off the open index. */
+  recordTrade(apiKey: string, order: SimOrder, trade: TradeRecord): void {
     this.#openOrders.get(order.symbol)?.delete(order.orderId);
-    const trades = this.#trades.get(account.apiKey) ?? [];
-    this.#trades.set(account.apiKey, trades);
-    trades.push({
-      ...fill,
-      symbol: order.symbol,
-      orderId: order.orderId,
-      orderListId: order.orderListId,
-      isBuyer: order.side === "BUY",
-    });
-    this.report(order, "TRADE", fill);
-    return fill;
+    const trades = this.#trades.get(apiKey) ?? [];
+    this.#trades.set(apiKey, trades);
+    trades.push(trade);
   }
 
   /** Emits an executionReport for `order`. */
@@ -336,7 +286,7 @@ export class MatchingEngine {
     if (order.orderListId !== -1) {
       return this.cancelOrderList(account, symbol, { orderListId: order.orderListId });
     }
-    this.#release(account, order.locked);
+    this.release(account, order.locked);
     order.locked = undefined;
     order.status = "CANCELED";
     order.updateTime = this.options.now();
@@ -364,7 +314,7 @@ export class MatchingEngine {
     const now = this.options.now();
     const legs = this.legsOf(list);
     const cancelIds: string[] = [];
-    this.#release(account, list.locked);
+    this.release(account, list.locked);
     list.locked = undefined;
     for (const leg of legs) {
       leg.status = "CANCELED";
@@ -373,16 +323,18 @@ export class MatchingEngine {
       cancelIds.push(cancelId);
       this.report(leg, "CANCELED", undefined, cancelId);
     }
-    this.#finishList(list, now);
+    this.finishList(list, now);
     this.reportBalances(account, symbol);
     return { list, legs, cancelIds };
   }
 
-  #release(account: Account, locked: { asset: string; amount: string } | undefined): void {
+  /** Gives back what an order or list holds locked. */
+  release(account: Account, locked: { asset: string; amount: string } | undefined): void {
     if (locked) account.unlock(locked.asset, locked.amount);
   }
 
-  #finishList(list: SimOrderList, now: number): void {
+  /** Marks `list` ALL_DONE and reports it. */
+  finishList(list: SimOrderList, now: number): void {
     list.listStatusType = "ALL_DONE";
     list.listOrderStatus = "ALL_DONE";
     list.transactionTime = now;
@@ -392,86 +344,34 @@ export class MatchingEngine {
 
   // ---- market moves ---------------------------------------------------------------------------
 
-  /**
-   * Lets a candle (or a bare price: open = high = low) reach the resting
-   * orders of `symbol`: OCO legs through the shared fill model, single
-   * orders at their price or at the open on a gap.
-   */
+  /** Open order list ids of `symbol` (a copy, safe to iterate while lists finish). */
+  openListIds(symbol: string): number[] {
+    return [...(this.#openLists.get(symbol) ?? [])];
+  }
+
+  /** Open single-order ids of `symbol` (a copy). */
+  openOrderIds(symbol: string): number[] {
+    return [...(this.#openOrders.get(symbol) ?? [])];
+  }
+
+  /** The order list with id `orderListId`. */
+  listById(orderListId: number): SimOrderList | undefined {
+    return this.#lists.get(orderListId);
+  }
+
+  /** The order with id `orderId`. */
+  orderById(orderId: number): SimOrder | undefined {
+    return this.#orders.get(orderId);
+  }
+
+  /** Lets a candle reach the resting orders of `symbol`; see {@link applyPriceRange}. */
   onPriceRange(symbol: string, range: PriceRange): void {
-    for (const listId of [...(this.#openLists.get(symbol) ?? [])]) {
-      this.#triggerList(this.#lists.get(listId)!, range);
-    }
-    for (const orderId of [...(this.#openOrders.get(symbol) ?? [])]) {
-      this.#triggerOrder(this.#orders.get(orderId)!, range);
-    }
+    applyPriceRange(this, symbol, range);
   }
-
-  #triggerList(list: SimOrderList, range: PriceRange): void {
-    const account = this.options.accountOf(list.apiKey);
-    if (!account) return;
-    const [below, above] = this.legsOf(list) as [SimOrder, SimOrder];
-    const exit = checkProtectiveExit(
-      { open: Number(range.open), high: Number(range.high), low: Number(range.low) },
-      Number(above.price),
-      Number(below.stopPrice),
-    );
-    if (!exit) return;
-    const stopHit = exit.status === "CLOSED_SL";
-    const filled = stopHit ? below : above;
-    const expired = stopHit ? above : below;
-    const legPrice = stopHit ? below.stopPrice : above.price;
-    const price = exit.price === Number(legPrice) ? legPrice : range.open;
-    const now = this.options.now();
-    this.#release(account, list.locked);
-    list.locked = undefined;
-    expired.status = "EXPIRED";
-    expired.updateTime = now;
-    this.report(expired, "EXPIRED");
-    if (!filled.isWorking) {
-      filled.isWorking = true;
-      filled.workingTime = now;
-    }
-    this.fill(account, filled, price, !stopHit, false);
-    this.#finishList(list, now);
-    this.reportBalances(account, list.symbol);
-  }
-
-  #triggerOrder(order: SimOrder, range: PriceRange): void {
-    const account = this.options.accountOf(order.apiKey);
-    if (!account) return;
-    const level = isStopType(order.type) ? order.stopPrice : order.price;
-    const falls = triggersOnFall(order.type, order.side);
-    const reached = falls
-      ? compareDecimals(range.low, level) <= 0
-      : compareDecimals(range.high, level) >= 0;
-    if (!reached) return;
-    const gapped = falls
-      ? compareDecimals(range.open, level) <= 0
-      : compareDecimals(range.open, level) >= 0;
-    this.#release(account, order.locked);
-    order.locked = undefined;
-    if (!order.isWorking) {
-      order.isWorking = true;
-      order.workingTime = this.options.now();
-    }
-    this.fill(account, order, gapped ? range.open : level, !isStopType(order.type), false);
-    this.reportBalances(account, order.symbol);
-  }
-}
-
-/** True when the order executes as the price falls to its level (BUY limits, SELL stops). */
-export function triggersOnFall(type: OrderType, side: Side): boolean {
-  if (type === "LIMIT" || type === "LIMIT_MAKER") return side === "BUY";
-  const stopLoss = type === "STOP_LOSS" || type === "STOP_LOSS_LIMIT";
-  return stopLoss ? side === "SELL" : side === "BUY";
 }
 
 function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
   let set = map.get(key);
   if (!set) map.set(key, set = new Set());
   return set;
-}
-
-function negate(value: string): string {
-  return value.startsWith("-") ? value.slice(1) : `-${value}`;
 }

@@ -178,3 +178,80 @@ Deno.test("[sim] cancelling an OCO (or one of its legs) cancels both legs and un
     assert.deepEqual(await balances(sim), { BTC: ["0.01000000", "0.00000000"] });
   }, { balances: { BTC: "0.01" } });
 });
+
+Deno.test("[sim] a resting limit buy fills when a candle reaches it, at the open on a gap", async () => {
+  await withSim(async (sim) => {
+    const place = (price: string, id: string) =>
+      signed(sim, "POST", "/api/v3/order", {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        timeInForce: "GTC",
+        quantity: "0.01",
+        price,
+        newClientOrderId: id,
+      });
+    await place("59000", "bid-touch");
+    await place("58000", "bid-gap");
+    sim.pushCandle("BTCUSDT", candle(0, "60000", "60100", "58990", "59500"));
+    sim.pushCandle("BTCUSDT", candle(1, "57500", "57900", "57000", "57800"));
+    const touch = await signed(sim, "GET", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      origClientOrderId: "bid-touch",
+    });
+    assert.equal(touch.body.status, "FILLED");
+    assert.equal(touch.body.cummulativeQuoteQty, "590.00000000");
+    const gap = await signed(sim, "GET", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      origClientOrderId: "bid-gap",
+    });
+    assert.equal(gap.body.cummulativeQuoteQty, "575.00000000");
+    // 10000 - 590 - 0.59 - 575 - 0.575; the 580 locked for the gap order came back.
+    assert.deepEqual(await balances(sim), {
+      USDT: ["8833.83500000", "0.00000000"],
+      BTC: ["0.02000000", "0.00000000"],
+    });
+  });
+});
+
+Deno.test("[sim] a standalone stop-loss sell waits for its stop and fills there", async () => {
+  await withSim(async (sim) => {
+    const placed = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "STOP_LOSS_LIMIT",
+      timeInForce: "GTC",
+      quantity: "0.01",
+      stopPrice: "59000",
+      price: "58900",
+    });
+    assert.deepEqual(Object.keys(placed.body), [
+      "symbol",
+      "orderId",
+      "orderListId",
+      "clientOrderId",
+      "transactTime",
+    ]);
+    const immediate = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "STOP_LOSS",
+      quantity: "0.001",
+      stopPrice: "61000",
+    });
+    assert.deepEqual(immediate.body, { code: -2010, msg: "Stop price would trigger immediately." });
+    let order = await signed(sim, "GET", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      orderId: placed.body.orderId,
+    });
+    assert.equal(order.body.isWorking, false);
+    sim.setPrice("BTCUSDT", "58950");
+    order = await signed(sim, "GET", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      orderId: placed.body.orderId,
+    });
+    assert.equal(order.body.status, "FILLED");
+    assert.equal(order.body.isWorking, true);
+    assert.equal(order.body.cummulativeQuoteQty, "589.50000000");
+  }, { balances: { BTC: "0.01" } });
+});

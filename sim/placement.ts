@@ -24,7 +24,7 @@ import {
 } from "./filters.ts";
 import { fixed8 } from "./format.ts";
 import type { MatchingEngine } from "./matching.ts";
-import { triggersOnFall } from "./matching.ts";
+import { triggersOnFall } from "./triggers.ts";
 import type { OrderType, Side, SimOrder, SimOrderList } from "./orders.ts";
 import { isStopType } from "./orders.ts";
 import { rulesFor } from "./symbols.ts";

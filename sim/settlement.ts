@@ -1,0 +1,87 @@
+/**
+ * Settling one fill: balances move exactly (decimal strings), commission is
+ * charged at the engine's rate (in quote, or in base for a BUY when
+ * `commissionAsset` is `base`, as Binance does without BNB), and the trade is
+ * recorded and reported.
+ *
+ * @module
+ */
+
+import {
+  addDecimals,
+  multiplyDecimals,
+  roundToIncrement,
+  subtractDecimals,
+} from "../engine/orders/decimal.ts";
+import type { Account } from "./accounts.ts";
+import { fixed8 } from "./format.ts";
+import type { MatchingEngine } from "./matching.ts";
+import type { Fill, SimOrder } from "./orders.ts";
+import { rulesFor } from "./symbols.ts";
+
+function negate(value: string): string {
+  return value.startsWith("-") ? value.slice(1) : `-${value}`;
+}
+
+/**
+ * Fills `order` completely at `price`. Callers release the order's lock
+ * first; `strict` (orders executing on arrival) refuses to overdraw with
+ * -2010, while triggered orders settle what they had locked.
+ */
+export function settleFill(
+  engine: MatchingEngine,
+  account: Account,
+  order: SimOrder,
+  price: string,
+  isMaker: boolean,
+  strict: boolean,
+): Fill {
+  const rules = rulesFor(order.symbol);
+  const now = engine.options.now();
+  const qty = order.origQty;
+  const quoteQty = fixed8(multiplyDecimals(qty, price));
+  const chargeBase = order.side === "BUY" && engine.options.commissionAsset === "base";
+  const commission = fixed8(
+    roundToIncrement(
+      multiplyDecimals(chargeBase ? qty : quoteQty, engine.options.feeRate),
+      "0.00000001",
+      "nearest",
+    ),
+  );
+  if (order.side === "BUY") {
+    const cost = chargeBase ? quoteQty : fixed8(addDecimals(quoteQty, commission));
+    if (strict) account.debit(rules.quoteAsset, cost);
+    else account.credit(rules.quoteAsset, negate(cost));
+    account.credit(rules.baseAsset, chargeBase ? subtractDecimals(qty, commission) : qty);
+  } else {
+    if (strict) account.debit(rules.baseAsset, qty);
+    else account.credit(rules.baseAsset, negate(qty));
+    account.credit(rules.quoteAsset, subtractDecimals(quoteQty, commission));
+  }
+  account.updateTime = now;
+  const fill: Fill = {
+    price: fixed8(price),
+    qty,
+    quoteQty,
+    commission,
+    commissionAsset: chargeBase ? rules.baseAsset : rules.quoteAsset,
+    tradeId: engine.nextTradeId(order.symbol),
+    time: now,
+    isMaker,
+  };
+  order.executedQty = qty;
+  order.cummulativeQuoteQty = quoteQty;
+  order.status = "FILLED";
+  order.updateTime = now;
+  order.fills.push(fill);
+  order.locked = undefined;
+  engine.recordTrade(account.apiKey, order, {
+    ...fill,
+    symbol: order.symbol,
+    orderId: order.orderId,
+    orderListId: order.orderListId,
+    isBuyer: order.side === "BUY",
+  });
+  engine.report(order, "TRADE", fill);
+  return fill;
+}
