@@ -178,3 +178,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "[ccxt] watchOrders (ccxt.pro) gets fills over the WebSocket API user data stream",
+  async fn() {
+    const sim = await startSimulator({ port: 0 });
+    sim.addAccount(KEY, SECRET, { USDT: "10000" });
+    const exchange = pointAt(
+      new ccxt.pro.binance({ apiKey: KEY, secret: SECRET, ...OPTIONS }),
+      sim,
+    );
+    try {
+      await exchange.loadMarkets();
+      let orders: { id: string; status: string; filled: number }[] | undefined;
+      exchange.watchOrders("BTC/USDT").then((rows: typeof orders) => orders = rows);
+      // The subscription's start is invisible from here: place small orders until one is seen.
+      const deadline = Date.now() + 10_000;
+      const placed: string[] = [];
+      while (orders === undefined) {
+        if (Date.now() > deadline) throw new Error("watchOrders saw no order before the deadline");
+        placed.push((await exchange.createMarketBuyOrderWithCost("BTC/USDT", 10)).id);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const seen = orders[orders.length - 1]!;
+      assert.ok(placed.includes(seen.id));
+      assert.equal(seen.status, "closed");
+      assert.equal(seen.filled, 0.00016);
+      assert.ok(
+        sim.requestLog.every((r) => r.path !== "/api/v3/userDataStream"),
+        "no listenKey REST calls",
+      );
+    } finally {
+      await exchange.close();
+      await sim.close();
+    }
+  },
+});
