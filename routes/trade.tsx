@@ -1,0 +1,117 @@
+/**
+ * GET /history/:id: one trade — prices, fees, P&L, its orders (entry, OCO,
+ * exit) and the latency trace from candle close to the OCO acknowledgement.
+ *
+ * @module
+ */
+import { getTrade } from "../db/trades.ts";
+import { getStrategy } from "../db/strategies.ts";
+import { dateTime, money, price, signedMoney, statusLabel, tone } from "../ui/format.ts";
+import type { PageContext, PageResult } from "../ui/page.ts";
+
+/** The latency trace as ordered steps with the time since the previous step. */
+export function latencySteps(
+  latency: Record<string, number> | null,
+): { step: string; at: number; deltaMs: number; totalMs: number }[] {
+  if (!latency) return [];
+  const entries = Object.entries(latency).filter(([, v]) => Number.isFinite(v))
+    .sort((a, b) => a[1] - b[1]);
+  const start = entries[0]?.[1] ?? 0;
+  return entries.map(([step, at], i) => ({
+    step,
+    at,
+    deltaMs: i === 0 ? 0 : at - entries[i - 1]![1],
+    totalMs: at - start,
+  }));
+}
+
+/** Renders a trade's detail. */
+export async function handler(ctx: PageContext): Promise<PageResult> {
+  const raw = ctx.params.id ?? "";
+  if (!/^[1-9]\d{0,9}$/.test(raw)) return { notFound: true };
+  const t = await getTrade(ctx.deps.db, ctx.user.id, Number(raw));
+  if (!t) return { notFound: true };
+  const strategy = await getStrategy(ctx.deps.db, ctx.user.id, t.strategyId);
+  const steps = latencySteps(t.latency);
+  const row = (label: string, value: string | null | undefined, cls = "") => (
+    <>
+      <dt>{label}</dt>
+      <dd class={cls}>{value ?? "—"}</dd>
+    </>
+  );
+  return {
+    title: `Trade ${t.id}`,
+    body: (
+      <>
+        <div class="page-head">
+          <h1>
+            {t.symbol} trade #{t.id}
+          </h1>
+          <span class="badge">{statusLabel(t.status)}</span>
+          {t.isPaper && <span class="tag">paper</span>}
+        </div>
+        <div class="grid-2">
+          <section class="card" aria-labelledby="trade-summary">
+            <h2 id="trade-summary">Summary</h2>
+            <dl class="facts">
+              {row("Strategy", strategy?.name ?? `#${t.strategyId}`)}
+              {row("Opened", dateTime(t.entryTimestamp))}
+              {row("Closed", dateTime(t.exitTimestamp))}
+              {row("Entry price", price(t.entryPrice))}
+              {row("Exit price", price(t.exitPrice))}
+              {row("Quantity", t.quantity)}
+              {row("Take-profit", price(t.takeProfitPrice))}
+              {row("Stop-loss", price(t.stopLossPrice))}
+              {row("Fees", `${money(t.fees, 4)} USDT`)}
+              {row("P&L", t.pnl === null ? null : `${signedMoney(t.pnl)} USDT`, tone(t.pnl))}
+              {t.failureReason && row("Failure", t.failureReason, "neg")}
+            </dl>
+          </section>
+          <section class="card" aria-labelledby="trade-orders">
+            <h2 id="trade-orders">Orders</h2>
+            <dl class="facts mono">
+              {row("Entry client id", t.clientOrderIdEntry)}
+              {row("Entry exchange id", t.binanceOrderIdEntry)}
+              {row("OCO list client id", t.ocoListClientOrderId)}
+              {row("OCO exchange id", t.binanceOrderIdOco)}
+              {row("Exit client id", t.clientOrderIdExit)}
+              {row("Signal", t.signalId)}
+            </dl>
+          </section>
+        </div>
+        <section class="card" aria-labelledby="trade-latency">
+          <h2 id="trade-latency">Latency trace</h2>
+          {steps.length === 0
+            ? <p class="muted">No latency trace was recorded for this trade.</p>
+            : (
+              <div class="table-wrap">
+                <table class="table" data-testid="latency">
+                  <thead>
+                    <tr>
+                      <th scope="col">Step</th>
+                      <th scope="col">At (UTC)</th>
+                      <th scope="col" class="num">+ms</th>
+                      <th scope="col" class="num">Total ms</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {steps.map((s) => (
+                      <tr>
+                        <td>{s.step}</td>
+                        <td>{new Date(s.at).toISOString().slice(11, 23)}</td>
+                        <td class="num">{s.deltaMs}</td>
+                        <td class="num">{s.totalMs}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+        </section>
+        <p>
+          <a href="/history">← Back to history</a>
+        </p>
+      </>
+    ),
+  };
+}
