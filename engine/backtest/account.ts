@@ -7,7 +7,7 @@
 
 import { fillFee, marketFillPrice, protectiveLevels } from "../fills.ts";
 import type { RiskParams } from "../strategy/rules.ts";
-import { type ExchangeFilters, floorToStep, roundToTick } from "./filters.ts";
+import { type ExchangeFilters, floorQuantityToStep, roundPriceToTick } from "./filters.ts";
 import type { BacktestTrade, TradeStatus } from "./report.ts";
 
 /** Fee, slippage and filters applied to every simulated fill. */
@@ -70,7 +70,7 @@ export class SimulatedAccount {
     const { feeRate, slippageBps, filters } = this.#settings;
     const price = marketFillPrice(close, "BUY", slippageBps);
     let quantity = this.#risk.positionSizeUsd / price;
-    if (filters.stepSize !== undefined) quantity = floorToStep(quantity, filters.stepSize);
+    if (filters.stepSize !== undefined) quantity = floorQuantityToStep(quantity, filters.stepSize);
     const notional = quantity * price;
     const fee = fillFee(notional, feeRate);
     if (!(quantity > 0) || quantity < this.#minQty || notional < this.#minNotional) {
@@ -94,10 +94,10 @@ export class SimulatedAccount {
     );
     this.takeProfit = filters.tickSize === undefined
       ? levels.takeProfit
-      : roundToTick(levels.takeProfit, filters.tickSize);
+      : roundPriceToTick(levels.takeProfit, filters.tickSize);
     this.stopLoss = filters.tickSize === undefined
       ? levels.stopLoss
-      : roundToTick(levels.stopLoss, filters.tickSize);
+      : roundPriceToTick(levels.stopLoss, filters.tickSize);
     return true;
   }
 

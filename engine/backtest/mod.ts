@@ -8,7 +8,7 @@
 
 export { runBacktest } from "./backtest.ts";
 export { parseKlinesCsv } from "./csv.ts";
-export { decimalsOf, type ExchangeFilters, floorToStep, roundToTick } from "./filters.ts";
+export { type ExchangeFilters, floorQuantityToStep, roundPriceToTick } from "./filters.ts";
 export type {
   BacktestOptions,
   BacktestReport,

@@ -54,10 +54,12 @@ type Factory = (cur: Float64Array, prev: Float64Array, ind: StreamingIndicator[]
 // generated functions' type feedback and optimised code instead of warming up
 // a fresh copy each time (which made a 130k-candle backtest 3x slower).
 const factories = new Map<string, Factory>();
+const MAX_FACTORIES = 1000; // bounded: a long-lived API process compiles many strategies
 
 function factoryFor(source: string): Factory {
   let factory = factories.get(source);
   if (factory === undefined) {
+    if (factories.size >= MAX_FACTORIES) factories.clear();
     factory = new Function("cur", "prev", "ind", source) as Factory;
     factories.set(source, factory);
   }

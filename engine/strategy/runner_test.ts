@@ -59,6 +59,21 @@ Deno.test("comparison operators >, >=, <, <= against constants", () => {
   assert.deepEqual(run("<="), [0, 1]);
 });
 
+Deno.test("negative, fractional and exponent constants compare as numbers", () => {
+  const run = (value: number, op = ">") =>
+    entries(strategy([{ left: price, op, right: { value } }]), closes([-6, -4, 1e-8, 2e-7, 1e21]));
+  assert.deepEqual(run(-5), [1, 2, 3, 4]);
+  assert.deepEqual(run(1e-7), [3, 4]);
+  assert.deepEqual(run(1e20), [4]);
+  assert.deepEqual(
+    entries(
+      strategy([{ left: { value: -5 }, op: "crosses_above", right: price }]),
+      closes([-4, -6, -7, -4]),
+    ),
+    [1],
+  );
+});
+
 Deno.test("a condition on a warming-up indicator is false", () => {
   // SMA(3) > 0 is true for any positive close, but only from the third candle.
   const def = strategy([{ left: { indicator: "SMA", period: 3 }, op: ">", right: { value: 0 } }]);
