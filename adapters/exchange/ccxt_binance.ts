@@ -23,19 +23,18 @@
  * @module
  */
 
-import ccxt from "ccxt";
 import { type Clock, systemClock } from "../../engine/clock.ts";
 import { AuraError } from "../../engine/errors.ts";
 import { compareDecimals, normalizeDecimal } from "../../engine/orders/decimal.ts";
 import {
   assertTrading,
+  type BinanceSymbolJson,
+  checkLotSize,
   checkNotional,
   parseSymbolRules,
   type SymbolRules,
   validateOcoSell,
 } from "../../engine/orders/filters.ts";
-import { checkLotSize } from "../../engine/orders/filters.ts";
-import type { BinanceSymbolJson } from "../../engine/orders/filters.ts";
 import type {
   Balance,
   Exchange,
@@ -47,9 +46,9 @@ import type {
   PlaceOco,
   Trade,
 } from "../../engine/ports/exchange.ts";
-import { type Json, toFills, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
+import { BinanceClient, type CcxtBinance } from "./_binance_client.ts";
+import { type Json, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
 import { OrderListWatcher } from "./_order_list_watcher.ts";
-import { classifyExchangeError, type ResponseInfo } from "./errors.ts";
 import { ExchangeResilience, type ResilienceOptions } from "./resilience.ts";
 
 /** Where the adapter sends requests. */
@@ -82,8 +81,6 @@ const BASE_URLS: Record<string, string> = {
   testnet: "https://testnet.binance.vision",
 };
 
-type CcxtBinance = InstanceType<typeof ccxt.binance>;
-
 /** Binance spot via ccxt (see the module doc). */
 export class CcxtBinanceExchange implements Exchange {
   /** The ccxt instance (for benchmarks and diagnostics). */
@@ -92,59 +89,29 @@ export class CcxtBinanceExchange implements Exchange {
   readonly resilience: ExchangeResilience;
   readonly #rules = new Map<string, SymbolRules>();
   readonly #watcher: OrderListWatcher;
-  #lastResponse: ResponseInfo | undefined;
+  readonly #client: BinanceClient;
 
   /** Creates the ccxt client pointed at `options.endpoint`; no request is sent yet. */
   constructor(options: CcxtBinanceOptions) {
     const endpoint = options.endpoint ?? "live";
-    const base = (BASE_URLS[endpoint] ?? endpoint).replace(/\/+$/, "");
-    this.ccxt = new ccxt.binance({
+    this.#client = new BinanceClient({
       apiKey: options.apiKey,
       secret: options.secret,
-      timeout: options.timeoutMs ?? 10_000,
+      baseUrl: BASE_URLS[endpoint] ?? endpoint,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      recvWindowMs: options.recvWindowMs ?? 5_000,
       enableRateLimit: options.enableRateLimit ?? endpoint in BASE_URLS,
-      options: {
-        defaultType: "spot",
-        fetchMarkets: { types: ["spot"] },
-        fetchCurrencies: false,
-        recvWindow: options.recvWindowMs ?? 5_000,
-        adjustForTimeDifference: false,
-      },
     });
-    const api = this.ccxt.urls.api as unknown as Record<string, string>;
-    api.public = api.private = `${base}/api/v3`;
-    api.v1 = `${base}/api/v1`;
-    api.sapi = `${base}/sapi/v1`;
-    // ccxt keeps the status and headers of an answer aside; capture them for Retry-After and weight.
-    const original = this.ccxt.onRestResponse.bind(this.ccxt);
-    this.ccxt.onRestResponse = (
-      status,
-      statusText,
-      url,
-      method,
-      headers,
-      body,
-      requestHeaders,
-      requestBody,
-    ) => {
-      this.#lastResponse = { status, headers };
-      return original(status, statusText, url, method, headers, body, requestHeaders, requestBody);
-    };
+    this.ccxt = this.#client.ccxt;
     this.resilience = new ExchangeResilience({
       clock: options.clock ?? systemClock,
       ...options.resilience,
     });
     this.#watcher = new OrderListWatcher({
       intervalMs: options.pollIntervalMs ?? 2_000,
-      openListIds: async () => {
-        const lists = await this.#call(
-          "list open OCOs",
-          () => this.ccxt.privateGetOpenOrderList(),
-        ) as unknown as Json[];
-        return lists.map((list) => String(list.listClientOrderId));
-      },
+      openListIds: () => this.#run("list open OCOs", () => this.#client.openListIds()),
       getOrderList: (listClientOrderId) => this.getOrderList({ listClientOrderId }),
-      fillsOf: (order) => this.#fillsOf(order),
+      fillsOf: (order) => this.#run("get fills", () => this.#client.fillsOf(order)),
     });
   }
 
@@ -154,7 +121,7 @@ export class CcxtBinanceExchange implements Exchange {
     if (cached) return structuredClone(cached);
     const info = await this.#call(
       `get rules for "${symbol}"`,
-      () => this.ccxt.publicGetExchangeInfo({ symbol }),
+      (c) => c.publicGetExchangeInfo({ symbol }),
     ) as Json;
     const entry = (info.symbols as BinanceSymbolJson[] | undefined)?.find((s) =>
       s.symbol === symbol
@@ -173,7 +140,7 @@ export class CcxtBinanceExchange implements Exchange {
   async getBalances(): Promise<Record<string, Balance>> {
     const account = await this.#call(
       "get balances",
-      () => this.ccxt.privateGetAccount({ omitZeroBalances: true }),
+      (c) => c.privateGetAccount({ omitZeroBalances: true }),
     ) as Json;
     const balances: Record<string, Balance> = {};
     for (const row of (account.balances ?? []) as Json[]) {
@@ -193,7 +160,7 @@ export class CcxtBinanceExchange implements Exchange {
   async getLastPrice(symbol: string): Promise<string> {
     const ticker = await this.#call(
       `get price of "${symbol}"`,
-      () => this.ccxt.publicGetTickerPrice({ symbol }),
+      (c) => c.publicGetTickerPrice({ symbol }),
     ) as Json;
     return normalizeDecimal(String(ticker.price));
   }
@@ -208,8 +175,8 @@ export class CcxtBinanceExchange implements Exchange {
       action,
       command.symbol,
       command.clientOrderId,
-      () =>
-        this.ccxt.privatePostOrder({
+      (c) =>
+        c.privatePostOrder({
           symbol: command.symbol,
           side: "BUY",
           type: "MARKET",
@@ -232,8 +199,8 @@ export class CcxtBinanceExchange implements Exchange {
       action,
       command.symbol,
       command.clientOrderId,
-      () =>
-        this.ccxt.privatePostOrder({
+      (c) =>
+        c.privatePostOrder({
           symbol: command.symbol,
           side: "SELL",
           type: "MARKET",
@@ -254,8 +221,8 @@ export class CcxtBinanceExchange implements Exchange {
     const list = await this.resilience.run(
       `place OCO for "${command.symbol}"`,
       () =>
-        this.#raw(() =>
-          this.ccxt.privatePostOrderListOco({
+        this.#client.raw((c) =>
+          c.privatePostOrderListOco({
             symbol: command.symbol,
             side: "SELL",
             quantity: command.quantity,
@@ -276,7 +243,7 @@ export class CcxtBinanceExchange implements Exchange {
       {
         ...this.#hooks(),
         circuit: "orders",
-        recover: () => this.#rawGetOrderList(command.listClientOrderId),
+        recover: () => this.#client.getOrderList(command.listClientOrderId),
       },
     );
     this.#watcher.track(list.listClientOrderId);
@@ -289,8 +256,8 @@ export class CcxtBinanceExchange implements Exchange {
   ): Promise<OrderList> {
     const json = await this.#call(
       `cancel OCO "${command.listClientOrderId}" for "${command.symbol}"`,
-      () =>
-        this.ccxt.privateDeleteOrderList({
+      (c) =>
+        c.privateDeleteOrderList({
           symbol: command.symbol,
           listClientOrderId: command.listClientOrderId,
         }),
@@ -306,10 +273,10 @@ export class CcxtBinanceExchange implements Exchange {
   /** @inheritdoc */
   getOrder(query: { symbol: string; clientOrderId: string }): Promise<Order | null> {
     return this.resilience.run(`get order "${query.clientOrderId}"`, async () => {
-      const order = await this.#rawGetOrder(query.symbol, {
+      const order = await this.#client.getOrder(query.symbol, {
         origClientOrderId: query.clientOrderId,
       });
-      return order ? withFills(order, await this.#fillsOf(order)) : null;
+      return order ? withFills(order, await this.#client.fillsOf(order)) : null;
     }, this.#hooks());
   }
 
@@ -317,7 +284,7 @@ export class CcxtBinanceExchange implements Exchange {
   getOrderList(query: { listClientOrderId: string }): Promise<OrderList | null> {
     return this.resilience.run(
       `get OCO "${query.listClientOrderId}"`,
-      () => this.#rawGetOrderList(query.listClientOrderId),
+      () => this.#client.getOrderList(query.listClientOrderId),
       this.#hooks(),
     );
   }
@@ -326,7 +293,7 @@ export class CcxtBinanceExchange implements Exchange {
   async getOpenOrderLists(): Promise<OrderList[]> {
     const lists = await this.#call(
       "list open OCOs",
-      () => this.ccxt.privateGetOpenOrderList(),
+      (c) => c.privateGetOpenOrderList(),
     ) as unknown as Json[];
     const result: OrderList[] = [];
     for (const list of lists) {
@@ -342,14 +309,14 @@ export class CcxtBinanceExchange implements Exchange {
     if (since !== undefined) params.startTime = since;
     const rows = await this.#call(
       `get trades of "${symbol}"`,
-      () => this.ccxt.privateGetMyTrades(params),
+      (c) => c.privateGetMyTrades(params),
     ) as unknown as Json[];
     return rows.map(toTrade);
   }
 
   /** @inheritdoc */
   async getServerTime(): Promise<number> {
-    const json = await this.#call("get server time", () => this.ccxt.publicGetTime()) as Json;
+    const json = await this.#call("get server time", (c) => c.publicGetTime()) as Json;
     return Number(json.serverTime);
   }
 
@@ -361,7 +328,7 @@ export class CcxtBinanceExchange implements Exchange {
   /** @inheritdoc */
   async close(): Promise<void> {
     await this.#watcher.close();
-    await this.ccxt.close();
+    await this.#client.close();
   }
 
   /** Sends an order; on an unknown outcome looks it up by client id (with its fills) before any resend. */
@@ -369,69 +336,28 @@ export class CcxtBinanceExchange implements Exchange {
     action: string,
     symbol: string,
     clientOrderId: string,
-    send: () => Promise<unknown>,
+    send: (client: CcxtBinance) => Promise<unknown>,
   ): Promise<Order> {
-    return this.resilience.run(action, () => this.#raw(send).then((json) => toOrder(json)), {
+    return this.resilience.run(action, () => this.#client.raw(send).then((json) => toOrder(json)), {
       ...this.#hooks(),
       circuit: "orders",
       recover: async () => {
-        const found = await this.#rawGetOrder(symbol, { origClientOrderId: clientOrderId });
-        return found ? withFills(found, await this.#fillsOf(found)) : null;
+        const found = await this.#client.getOrder(symbol, { origClientOrderId: clientOrderId });
+        return found ? withFills(found, await this.#client.fillsOf(found)) : null;
       },
     });
   }
 
-  async #fillsOf(order: Order): Promise<Order["fills"]> {
-    if (compareDecimals(order.executedQty, "0") === 0) return [];
-    const rows = await this.#raw(() =>
-      this.ccxt.privateGetMyTrades({ symbol: order.symbol, orderId: order.orderId })
-    ) as unknown as Json[];
-    return toFills(rows);
+  /** One resilient ccxt read, mapped to AURA errors. */
+  #call(action: string, call: (client: CcxtBinance) => Promise<unknown>): Promise<Json> {
+    return this.#run(action, () => this.#client.raw(call));
   }
 
-  async #rawGetOrder(symbol: string, id: Json): Promise<Order | null> {
-    try {
-      return toOrder(await this.#raw(() => this.ccxt.privateGetOrder({ symbol, ...id })));
-    } catch (error) {
-      if (classifyExchangeError(error, "get order").kind === "not_found") return null;
-      throw error;
-    }
-  }
-
-  async #rawGetOrderList(listClientOrderId: string): Promise<OrderList | null> {
-    let json: Json;
-    try {
-      json = await this.#raw(() =>
-        this.ccxt.privateGetOrderList({ origClientOrderId: listClientOrderId })
-      );
-    } catch (error) {
-      if (classifyExchangeError(error, "get OCO").kind === "not_found") return null;
-      throw error;
-    }
-    const legs: Order[] = [];
-    for (const leg of (json.orders ?? []) as Json[]) {
-      const order = await this.#rawGetOrder(String(leg.symbol), { orderId: leg.orderId });
-      if (order) legs.push(order);
-    }
-    return toOrderList(json, legs);
-  }
-
-  /** One resilient read call, mapped to AURA errors. */
-  #call<T>(action: string, call: () => Promise<T>): Promise<T> {
-    return this.resilience.run(action, () => this.#raw(call), this.#hooks());
-  }
-
-  #raw<T>(call: () => Promise<T>): Promise<Json & T> {
-    this.#lastResponse = undefined;
-    return call() as Promise<Json & T>;
+  #run<T>(action: string, call: () => Promise<T>): Promise<T> {
+    return this.resilience.run(action, call, this.#hooks());
   }
 
   #hooks() {
-    return {
-      lastResponse: () => this.#lastResponse,
-      resync: async () => {
-        await this.ccxt.loadTimeDifference();
-      },
-    };
+    return { lastResponse: () => this.#client.lastResponse(), resync: () => this.#client.resync() };
   }
 }
