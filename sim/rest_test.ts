@@ -360,3 +360,12 @@ Deno.test("[sim] client order ids outside Binance's pattern and trading-disabled
     assert.equal(readOnly.body.code, -2015);
   });
 });
+
+Deno.test("[sim] depth answers a synthetic book one tick either side of the last price", async () => {
+  await withSim(async (sim) => {
+    const res = await publicGet(sim, "/api/v3/depth", { symbol: "BTCUSDT", limit: "5" });
+    assert.deepEqual(res.body.bids[0], ["59999.99000000", "1.00000000"]);
+    assert.deepEqual(res.body.asks[0], ["60000.01000000", "1.00000000"]);
+    assert.equal(res.body.bids.length, 5);
+  });
+});

@@ -7,6 +7,7 @@
 
 import { INTERVAL_MS } from "../engine/candle.ts";
 import { BinanceError } from "./binance_error.ts";
+import { addDecimals, multiplyDecimals } from "../engine/orders/decimal.ts";
 import { fixed8 } from "./format.ts";
 import type { Route, RouteInput } from "./rest.ts";
 import { exchangeInfoSymbol, rulesFor } from "./symbols.ts";
@@ -101,6 +102,20 @@ function bookTicker({ ctx, params }: RouteInput): unknown {
   return params.string("symbol") !== undefined ? tickers[0] : tickers;
 }
 
+function depth({ ctx, params }: RouteInput): unknown {
+  const symbol = params.symbol(ctx.symbols);
+  const limit = Math.min(params.integer("limit") ?? 100, 5000);
+  const tick = rulesFor(symbol).tickSize;
+  const last = ctx.engine.market.lastPrice(symbol) ?? "0";
+  // A thin synthetic book: one unit per tick on each side of the last price.
+  const levels = (sign: "-" | "") =>
+    Array.from({ length: Math.min(limit, 20) }, (_, i) => {
+      const offset = multiplyDecimals(tick, String(i + 1));
+      return [fixed8(addDecimals(last, `${sign}${offset}`)), "1.00000000"];
+    }).filter(([price]) => !price!.startsWith("-") && price !== "0.00000000");
+  return { lastUpdateId: Math.floor(ctx.now() / 1000), bids: levels("-"), asks: levels("") };
+}
+
 function avgPrice({ ctx, params }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
   return {
@@ -176,6 +191,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   "GET /api/v3/ticker/price": route(tickerPrice, 2),
   "GET /api/v3/avgPrice": route(avgPrice, 2),
   "GET /api/v3/ticker/24hr": route(ticker24h, 2),
+  "GET /api/v3/depth": route(depth, 5),
   "GET /api/v3/ticker/bookTicker": route(bookTicker, 2),
   "GET /api/v3/account": route(account, 20, true),
   "GET /sapi/v1/account/apiRestrictions": route(apiRestrictions, 1, true),
