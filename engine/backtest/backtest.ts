@@ -57,7 +57,7 @@ export function runBacktest(
     filters,
   });
   const n = series.length;
-  const time = new Float64Array(n);
+  const time = series.closeTime.slice(0, n);
   const equity = new Float64Array(n);
   const candle: Candle = {
     openTime: 0,
@@ -104,7 +104,6 @@ export function runBacktest(
         runner.onEntryFilled();
       }
     }
-    time[i] = t;
     equity[i] = account.cash + account.quantity * price;
     if (--progressCountdown === 0) {
       progressCountdown = progressEvery;

@@ -28,17 +28,20 @@ export function candlesPerYear(interval: string): number {
 export function sharpeRatio(equity: ArrayLike<number>, periodsPerYear: number): number {
   const n = equity.length - 1;
   if (n < 2) return 0;
-  // Welford: one pass, no array of returns.
-  let mean = 0;
-  let m2 = 0;
+  // One pass of sums: per-candle returns are small and centred near 0, so the
+  // textbook cancellation of sum-of-squares does not bite here.
+  let sum = 0;
+  let sumSquares = 0;
+  let prev = equity[0]!;
   for (let i = 1; i <= n; i++) {
-    const prev = equity[i - 1]!;
-    const r = prev > 0 ? equity[i]! / prev - 1 : 0;
-    const delta = r - mean;
-    mean += delta / i;
-    m2 += delta * (r - mean);
+    const e = equity[i]!;
+    const r = prev > 0 ? e / prev - 1 : 0;
+    sum += r;
+    sumSquares += r * r;
+    prev = e;
   }
-  const sd = Math.sqrt(m2 / (n - 1));
-  if (!(sd > 1e-15)) return 0;
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, (sumSquares - sum * mean) / (n - 1)));
+  if (!(sd > 1e-12)) return 0; // flat (or float-noise) returns: no meaningful ratio
   return (mean / sd) * Math.sqrt(periodsPerYear);
 }
