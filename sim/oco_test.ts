@@ -239,7 +239,7 @@ Deno.test("[sim] a standalone stop-loss sell waits for its stop and fills there"
       quantity: "0.001",
       stopPrice: "61000",
     });
-    assert.deepEqual(immediate.body, { code: -2010, msg: "Stop price would trigger immediately." });
+    assert.deepEqual(immediate.body, { code: -2010, msg: "Order would trigger immediately." });
     let order = await signed(sim, "GET", "/api/v3/order", {
       symbol: "BTCUSDT",
       orderId: placed.body.orderId,
@@ -253,5 +253,24 @@ Deno.test("[sim] a standalone stop-loss sell waits for its stop and fills there"
     assert.equal(order.body.status, "FILLED");
     assert.equal(order.body.isWorking, true);
     assert.equal(order.body.cummulativeQuoteQty, "589.50000000");
+  }, { balances: { BTC: "0.01" } });
+});
+
+Deno.test("[sim] OCO leg types follow Binance's rules (-1158, -1166, -1197)", async () => {
+  await withSim(async (sim) => {
+    const oco = (overrides: Record<string, string>) =>
+      signed(sim, "POST", "/api/v3/orderList/oco", { ...OCO, ...overrides });
+    assert.deepEqual((await oco({ belowType: "LIMIT" })).body, {
+      code: -1158,
+      msg: "Order type not supported in OCO.",
+    });
+    assert.deepEqual((await oco({ aboveType: "STOP_LOSS_LIMIT", belowType: "STOP_LOSS" })).body, {
+      code: -1197,
+      msg: "A stop loss order in a sell OCO must be below.",
+    });
+    assert.deepEqual((await oco({ aboveType: "TAKE_PROFIT", belowType: "LIMIT_MAKER" })).body, {
+      code: -1166,
+      msg: "A limit order in a sell OCO must be above.",
+    });
   }, { balances: { BTC: "0.01" } });
 });

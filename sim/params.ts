@@ -56,7 +56,7 @@ export class Params {
     }
     const canonical = normalizeDecimal(value);
     if ((canonical.split(".")[1] ?? "").length > 8) {
-      throw new BinanceError(-1111, "Precision is over the maximum defined for this asset.");
+      throw new BinanceError(-1111, `Parameter '${name}' has too much precision.`);
     }
     return canonical;
   }

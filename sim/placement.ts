@@ -167,7 +167,7 @@ export function placeSingleOrder(
     const immediate = falls
       ? compareDecimals(stopPrice, current) >= 0
       : compareDecimals(stopPrice, current) <= 0;
-    if (immediate) throw new BinanceError(-2010, "Stop price would trigger immediately.");
+    if (immediate) throw new BinanceError(-2010, "Order would trigger immediately.");
   } else if (last) {
     // A limit order whose price crosses the last price takes liquidity at once.
     const marketable = falls
@@ -255,6 +255,31 @@ function executeNow(
   return order;
 }
 
+const OCO_TYPES = new Set([
+  "LIMIT_MAKER",
+  "STOP_LOSS",
+  "STOP_LOSS_LIMIT",
+  "TAKE_PROFIT",
+  "TAKE_PROFIT_LIMIT",
+]);
+
+/** Binance's OCO leg-type rules, then the simulator's own limit (SELL, LIMIT_MAKER above). */
+function checkOcoTypes(side: Side, aboveType: string, belowType: string): void {
+  if (!OCO_TYPES.has(aboveType) || !OCO_TYPES.has(belowType)) {
+    throw new BinanceError(-1158, "Order type not supported in OCO.");
+  }
+  if (side === "SELL" && aboveType.startsWith("STOP_LOSS")) {
+    throw new BinanceError(-1197, "A stop loss order in a sell OCO must be below.");
+  }
+  if (side === "SELL" && belowType === "LIMIT_MAKER") {
+    throw new BinanceError(-1166, "A limit order in a sell OCO must be above.");
+  }
+  if (side !== "SELL" || aboveType !== "LIMIT_MAKER" || !belowType.startsWith("STOP_LOSS")) {
+    // Valid on Binance, but the simulator implements only AURA's protective exit.
+    throw new BinanceError(-2010, "Unsupported order combination");
+  }
+}
+
 /** Places a SELL OCO; see {@link NewOcoRequest}. */
 export function placeOcoList(
   engine: MatchingEngine,
@@ -265,13 +290,7 @@ export function placeOcoList(
   const qty = fixed8(require(req.quantity, "quantity"));
   const aboveType = require(req.aboveType, "aboveType");
   const belowType = require(req.belowType, "belowType");
-  if (
-    req.side !== "SELL" || aboveType !== "LIMIT_MAKER" ||
-    (belowType !== "STOP_LOSS_LIMIT" && belowType !== "STOP_LOSS")
-  ) {
-    // The simulator implements the protective exit AURA places: SELL, LIMIT_MAKER above, stop below.
-    throw new BinanceError(-2010, "Unsupported order combination.");
-  }
+  checkOcoTypes(req.side, aboveType, belowType);
   const abovePrice = fixed8(require(req.abovePrice, "abovePrice"));
   const belowStopPrice = fixed8(require(req.belowStopPrice, "belowStopPrice"));
   const belowIsLimit = belowType === "STOP_LOSS_LIMIT";
@@ -301,7 +320,7 @@ export function placeOcoList(
   const below = newOrder(engine, account, {
     symbol: req.symbol,
     side: "SELL",
-    type: belowType,
+    type: belowType as "STOP_LOSS" | "STOP_LOSS_LIMIT",
     origQty: qty,
     price: belowPrice,
     stopPrice: belowStopPrice,
