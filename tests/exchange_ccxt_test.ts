@@ -288,6 +288,49 @@ Deno.test("[ccxt] a 5xx after execution is resolved by client id, never by a sec
     assert.equal((sim.orders(KEY) as unknown[]).length, 1);
   }));
 
+Deno.test("[ccxt] a 5xx after an OCO executed is resolved by list client id, never by a second list", () =>
+  withRig(async ({ sim, exchange }) => {
+    await exchange.marketBuyQuote({
+      symbol: "BTCUSDT",
+      quoteOrderQty: "100",
+      clientOrderId: "au-oco5xx-E",
+    });
+    sim.faults.failAfterExecuteRate = 1;
+    const list = await exchange.placeOco({
+      symbol: "BTCUSDT",
+      quantity: "0.002",
+      takeProfitPrice: "51000",
+      stopPrice: "49500",
+      stopLimitPrice: "49450.5",
+      listClientOrderId: "au-oco5xx-O",
+      aboveClientOrderId: "au-oco5xx-T",
+      belowClientOrderId: "au-oco5xx-S",
+    });
+    assert.equal(list.status, "EXECUTING");
+    assert.equal(list.takeProfit.clientOrderId, "au-oco5xx-T");
+    const posts = sim.requestLog.filter((r) =>
+      r.method === "POST" && r.path === "/api/v3/orderList/oco"
+    );
+    assert.equal(posts.length, 1);
+    const lookups = sim.requestLog.filter((r) =>
+      r.method === "GET" && r.path === "/api/v3/orderList"
+    );
+    assert.equal(lookups.length, 1);
+    assert.equal(lookups[0]?.clientOrderId, "au-oco5xx-O");
+    assert.equal((sim.orders(KEY) as unknown[]).length, 3);
+  }));
+
+Deno.test("[ccxt] symbol rules are cached for their TTL, then fetched again", () =>
+  withRig(async ({ sim, exchange, clock }) => {
+    const infos = () => sim.requestLog.filter((r) => r.path === "/api/v3/exchangeInfo").length;
+    await exchange.getSymbolRules("BTCUSDT");
+    await exchange.getSymbolRules("BTCUSDT");
+    assert.equal(infos(), 1);
+    clock.advance(300_000);
+    await exchange.getSymbolRules("BTCUSDT");
+    assert.equal(infos(), 2);
+  }));
+
 const healer = { heal: () => {} };
 
 Deno.test("[ccxt] a 5xx before execution is looked up, found missing, then sent once more", () =>

@@ -72,6 +72,8 @@ export interface CcxtBinanceOptions {
   recvWindowMs?: number;
   /** Keep ccxt's own request throttle on (default true except against a custom URL). */
   enableRateLimit?: boolean;
+  /** How long symbol rules are reused before exchangeInfo is asked again, ms (default 300,000). */
+  rulesTtlMs?: number;
   /** Retry, breaker and weight tuning. */
   resilience?: Omit<ResilienceOptions, "clock">;
 }
@@ -87,7 +89,9 @@ export class CcxtBinanceExchange implements Exchange {
   readonly ccxt: CcxtBinance;
   /** The retry/breaker/weight policy in use. */
   readonly resilience: ExchangeResilience;
-  readonly #rules = new Map<string, SymbolRules>();
+  readonly #rules = new Map<string, { rules: SymbolRules; fetchedAt: number }>();
+  readonly #clock: Clock;
+  readonly #rulesTtlMs: number;
   readonly #watcher: OrderListWatcher;
   readonly #client: BinanceClient;
 
@@ -103,8 +107,10 @@ export class CcxtBinanceExchange implements Exchange {
       enableRateLimit: options.enableRateLimit ?? endpoint in BASE_URLS,
     });
     this.ccxt = this.#client.ccxt;
+    this.#clock = options.clock ?? systemClock;
+    this.#rulesTtlMs = options.rulesTtlMs ?? 300_000;
     this.resilience = new ExchangeResilience({
-      clock: options.clock ?? systemClock,
+      clock: this.#clock,
       ...options.resilience,
     });
     this.#watcher = new OrderListWatcher({
@@ -118,7 +124,9 @@ export class CcxtBinanceExchange implements Exchange {
   /** @inheritdoc */
   async getSymbolRules(symbol: string): Promise<SymbolRules> {
     const cached = this.#rules.get(symbol);
-    if (cached) return structuredClone(cached);
+    if (cached && this.#clock.now() - cached.fetchedAt < this.#rulesTtlMs) {
+      return structuredClone(cached.rules);
+    }
     const info = await this.#call(
       `get rules for "${symbol}"`,
       (c) => c.publicGetExchangeInfo({ symbol }),
@@ -132,7 +140,7 @@ export class CcxtBinanceExchange implements Exchange {
       });
     }
     const rules = parseSymbolRules(entry);
-    this.#rules.set(symbol, rules);
+    this.#rules.set(symbol, { rules, fetchedAt: this.#clock.now() });
     return structuredClone(rules);
   }
 
