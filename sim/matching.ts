@@ -67,6 +67,9 @@ export class MatchingEngine {
   readonly #lists = new Map<number, SimOrderList>();
   readonly #openOrders = new Map<string, Set<number>>();
   readonly #openLists = new Map<string, Set<number>>();
+  // Per-account indexes keep every request O(open orders), not O(all orders ever).
+  readonly #openByAccount = new Map<string, Set<number>>();
+  readonly #byClientId = new Map<string, number>();
   readonly #trades = new Map<string, TradeRecord[]>();
   readonly #tradeIds = new Map<string, number>();
   #nextOrderId = 1;
@@ -109,7 +112,7 @@ export class MatchingEngine {
 
   /** Stores an order; open ones are indexed for triggering. */
   store(order: SimOrder): void {
-    this.#orders.set(order.orderId, order);
+    this.#index(order);
     if (order.status === "NEW" && order.orderListId === -1) {
       setOf(this.#openOrders, order.symbol).add(order.orderId);
     }
@@ -118,16 +121,30 @@ export class MatchingEngine {
   /** Stores an open order list and its legs. */
   storeList(list: SimOrderList, legs: SimOrder[]): void {
     this.#lists.set(list.orderListId, list);
-    for (const leg of legs) this.#orders.set(leg.orderId, leg);
+    for (const leg of legs) this.#index(leg);
     setOf(this.#openLists, list.symbol).add(list.orderListId);
   }
 
-  /** Open orders of `account` (list legs included), optionally for one symbol. */
+  #index(order: SimOrder): void {
+    this.#orders.set(order.orderId, order);
+    this.#byClientId.set(`${order.apiKey}|${order.symbol}|${order.clientOrderId}`, order.orderId);
+    if (order.status === "NEW") setOf(this.#openByAccount, order.apiKey).add(order.orderId);
+  }
+
+  /** Takes an order that left NEW (filled, cancelled, expired) off the open indexes. */
+  retire(order: SimOrder): void {
+    this.#openByAccount.get(order.apiKey)?.delete(order.orderId);
+    this.#openOrders.get(order.symbol)?.delete(order.orderId);
+  }
+
+  /** Open orders of `account` (list legs included), optionally for one symbol, oldest first. */
   openOrdersOf(account: Account, symbol?: string): SimOrder[] {
-    return [...this.#orders.values()].filter((o) =>
-      o.apiKey === account.apiKey && o.status === "NEW" &&
-      (symbol === undefined || o.symbol === symbol)
-    );
+    const open: SimOrder[] = [];
+    for (const id of this.#openByAccount.get(account.apiKey) ?? []) {
+      const o = this.#orders.get(id)!;
+      if (symbol === undefined || o.symbol === symbol) open.push(o);
+    }
+    return open.sort((a, b) => a.orderId - b.orderId);
   }
 
   /** -2010 "Duplicate order sent." when `clientOrderId` is used by an open order of the account. */
@@ -163,7 +180,7 @@ export class MatchingEngine {
 
   /** Records a trade of `apiKey` and takes its order off the open index. */
   recordTrade(apiKey: string, order: SimOrder, trade: TradeRecord): void {
-    this.#openOrders.get(order.symbol)?.delete(order.orderId);
+    this.retire(order);
     const trades = this.#trades.get(apiKey) ?? [];
     this.#trades.set(apiKey, trades);
     trades.push(trade);
@@ -213,14 +230,8 @@ export class MatchingEngine {
       const o = this.#orders.get(by.orderId);
       return o && o.apiKey === account.apiKey && o.symbol === symbol ? o : undefined;
     }
-    let latest: SimOrder | undefined;
-    for (const o of this.#orders.values()) {
-      if (
-        o.apiKey === account.apiKey && o.symbol === symbol &&
-        o.clientOrderId === by.origClientOrderId
-      ) latest = o;
-    }
-    return latest;
+    const id = this.#byClientId.get(`${account.apiKey}|${symbol}|${by.origClientOrderId}`);
+    return id === undefined ? undefined : this.#orders.get(id);
   }
 
   /** Every order of `account` (optionally one symbol), oldest first. */
@@ -289,8 +300,8 @@ export class MatchingEngine {
     this.release(account, order.locked);
     order.locked = undefined;
     order.status = "CANCELED";
+    this.retire(order);
     order.updateTime = this.options.now();
-    this.#openOrders.get(symbol)?.delete(order.orderId);
     this.report(order, "CANCELED", undefined, cancelClientOrderId);
     this.reportBalances(account, symbol);
     return { order };
@@ -318,6 +329,7 @@ export class MatchingEngine {
     list.locked = undefined;
     for (const leg of legs) {
       leg.status = "CANCELED";
+      this.retire(leg);
       leg.updateTime = now;
       const cancelId = this.newClientId();
       cancelIds.push(cancelId);

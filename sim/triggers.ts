@@ -63,6 +63,7 @@ function triggerList(engine: MatchingEngine, list: SimOrderList, range: PriceRan
   engine.release(account, list.locked);
   list.locked = undefined;
   expired.status = "EXPIRED";
+  engine.retire(expired);
   expired.updateTime = now;
   engine.report(expired, "EXPIRED");
   markWorking(filled, now);

@@ -186,8 +186,14 @@ export class WsHub {
         return { subscriptionId };
       }
       case "userDataStream.unsubscribe": {
-        if (raw.subscriptionId === undefined) client.subscriptions.clear();
-        else client.subscriptions.delete(Number(raw.subscriptionId));
+        const ids = raw.subscriptionId === undefined
+          ? [...client.subscriptions.keys()]
+          : [Number(raw.subscriptionId)];
+        for (const subscriptionId of ids) {
+          if (!client.subscriptions.delete(subscriptionId)) continue;
+          const event = { e: "eventStreamTerminated", E: this.#ctx.now() };
+          send(client.socket, { subscriptionId, event });
+        }
         return {};
       }
       case "session.subscriptions":
