@@ -163,10 +163,10 @@ async function main(args: string[]): Promise<void> {
   }
   const spacing = spacingMs(series);
   if (spacing > 0 && spacing !== INTERVAL_MS[definition.interval]) {
+    const name = Object.entries(INTERVAL_MS).find(([, ms]) => ms === spacing)?.[0];
+    const apart = name ?? `${spacing} ms`;
     console.error(
-      `warning: the candles are ${
-        spacing / 60_000
-      } min apart but the strategy's interval is "${definition.interval}"`,
+      `warning: the candles are ${apart} apart but the strategy's interval is "${definition.interval}"`,
     );
   }
   const started = performance.now();

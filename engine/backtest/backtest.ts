@@ -28,7 +28,7 @@ import { type CandleSeries, seriesFromCandles } from "./series.ts";
  * `positionSizeUsd / price` at the close (plus slippage) if cash covers
  * notional + fee, and sets TP/SL from the fill price. Fees are charged per side.
  *
- * @throws {AuraError} `STRATEGY_003` for no candles or invalid options.
+ * @throws {AuraError} `STRATEGY_003` for no candles, candles out of order or invalid options.
  * @example
  * ```ts
  * const report = runBacktest(parseStrategy(json), parseKlinesCsv(csv), { feeRate: 0.001 });
@@ -46,6 +46,7 @@ export function runBacktest(
   const slippageBps = options.slippageBps ?? 0;
   const initialBalance = options.initialBalance ?? 10_000;
   checkOptions(series.length, feeRate, slippageBps, initialBalance);
+  checkOrder(series);
   const filters = options.filters ?? {};
   const onProgress = options.onProgress;
 
@@ -147,6 +148,22 @@ export function runBacktest(
     haltedAt,
     equityCurve: { time, equity },
   };
+}
+
+/** Refuses candles that are not strictly increasing in time (the parser guarantees it; arrays may not). */
+function checkOrder(series: CandleSeries): void {
+  const t = series.closeTime;
+  for (let i = 1; i < series.length; i++) {
+    if (!(t[i]! > t[i - 1]!)) {
+      throw new AuraError(
+        "STRATEGY_003",
+        `Cannot run backtest: candle ${i} closes at ${t[i]}, not after candle ${i - 1} (${
+          t[i - 1]
+        })`,
+        { index: i },
+      );
+    }
+  }
 }
 
 function checkOptions(n: number, feeRate: number, slippageBps: number, balance: number): void {

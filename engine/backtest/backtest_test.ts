@@ -218,7 +218,7 @@ Deno.test("onProgress is called at most ~100 times and ends at 1", () => {
   assert.ok(seen.every((f, i) => i === 0 || f > seen[i - 1]!));
 });
 
-Deno.test("runBacktest refuses no candles and bad options with STRATEGY_003", () => {
+Deno.test("runBacktest refuses no candles, unordered candles and bad options with STRATEGY_003", () => {
   const code = (fn: () => unknown) =>
     assert.throws(fn, (e: unknown) => (e as { code?: string }).code === "STRATEGY_003");
   code(() => runBacktest(strategy([CROSS_99]), []));
@@ -226,4 +226,6 @@ Deno.test("runBacktest refuses no candles and bad options with STRATEGY_003", ()
   code(() => runBacktest(strategy([CROSS_99]), rows, { feeRate: -0.1 }));
   code(() => runBacktest(strategy([CROSS_99]), rows, { slippageBps: Number.NaN }));
   code(() => runBacktest(strategy([CROSS_99]), rows, { initialBalance: 0 }));
+  code(() => runBacktest(strategy([CROSS_99]), [rows[1]!, rows[0]!]));
+  code(() => runBacktest(strategy([CROSS_99]), [rows[0]!, rows[0]!]));
 });
