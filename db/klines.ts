@@ -75,3 +75,23 @@ export async function latestKlineOpenTime(
   const t = rows[0]?.t;
   return t === null || t === undefined ? null : Number(t);
 }
+
+/**
+ * Close of the newest cached candle of `symbol` over the given intervals
+ * (one index probe per interval), or null when none is cached.
+ */
+export async function latestKlineClose(
+  db: Queryable,
+  symbol: string,
+  intervals: readonly string[],
+): Promise<{ close: string; closeTime: number } | null> {
+  const rows = await db.query(
+    `SELECT k.close::text AS close, k.close_time FROM unnest($2::text[]) AS iv(interval)
+     CROSS JOIN LATERAL (SELECT close, close_time FROM klines
+       WHERE symbol = $1 AND interval = iv.interval ORDER BY open_time DESC LIMIT 1) k
+     ORDER BY k.close_time DESC LIMIT 1`,
+    [symbol, intervals],
+  );
+  const r = rows[0];
+  return r ? { close: trimDecimal(String(r.close)), closeTime: Number(r.close_time) } : null;
+}

@@ -379,3 +379,172 @@ export async function failTrade(
     ],
   );
 }
+
+/** Per-symbol paper position and realized P&L of a user (for paper balances). */
+export interface PaperHoldingRow {
+  /** Symbol. */
+  symbol: string;
+  /** Base quantity held by OPEN paper trades. */
+  openQuantity: string;
+  /** Quote spent on them (entry notional + entry fee). */
+  openCost: string;
+  /** Realized P&L of closed paper trades. */
+  realizedPnl: string;
+}
+
+/** A user's paper holdings by symbol, aggregated in SQL. */
+export async function paperHoldings(db: Queryable, userId: number): Promise<PaperHoldingRow[]> {
+  const rows = await db.query(
+    `SELECT symbol,
+       COALESCE(SUM(quantity) FILTER (WHERE status = 'OPEN'), 0)::text AS open_qty,
+       COALESCE(SUM(entry_price * quantity + entry_fee) FILTER (WHERE status = 'OPEN'), 0)::text AS open_cost,
+       COALESCE(SUM(pnl) FILTER (WHERE status <> 'OPEN'), 0)::text AS realized
+     FROM trades WHERE user_id = $1 AND is_paper GROUP BY symbol ORDER BY symbol`,
+    [userId],
+  );
+  return rows.map((r) => ({
+    symbol: String(r.symbol),
+    openQuantity: trimDecimal(String(r.open_qty)),
+    openCost: trimDecimal(String(r.open_cost)),
+    realizedPnl: trimDecimal(String(r.realized)),
+  }));
+}
+
+/** Per-strategy trade figures of a user. */
+export interface StrategyTradeStatsRow {
+  /** Strategy. */
+  strategyId: number;
+  /** Its name. */
+  name: string;
+  /** Its symbol. */
+  symbol: string;
+  /** Whether it runs. */
+  isActive: boolean;
+  /** Closed trades. */
+  closedTrades: number;
+  /** Closed trades with pnl > 0. */
+  winningTrades: number;
+  /** Open trades. */
+  openTrades: number;
+  /** Realized P&L. */
+  realizedPnl: string;
+  /** Realized P&L of trades closed at or after `since`. */
+  realizedPnlSince: string;
+  /** Fees paid. */
+  fees: string;
+}
+
+/** Every strategy of a user with its trade figures, aggregated in SQL (one row per strategy). */
+export async function strategyTradeStats(
+  db: Queryable,
+  userId: number,
+  since: Date,
+): Promise<StrategyTradeStatsRow[]> {
+  const rows = await db.query(
+    `SELECT s.id, s.name, s.symbol, s.is_active,
+       COUNT(t.id) FILTER (WHERE t.status <> 'OPEN')::int AS closed,
+       COUNT(t.id) FILTER (WHERE t.status <> 'OPEN' AND t.pnl > 0)::int AS wins,
+       COUNT(t.id) FILTER (WHERE t.status = 'OPEN')::int AS open,
+       COALESCE(SUM(t.pnl) FILTER (WHERE t.status <> 'OPEN'), 0)::text AS realized,
+       COALESCE(SUM(t.pnl) FILTER (WHERE t.status <> 'OPEN' AND t.exit_timestamp >= $2), 0)::text AS realized_since,
+       COALESCE(SUM(t.fees), 0)::text AS fees
+     FROM strategies s LEFT JOIN trades t ON t.strategy_id = s.id
+     WHERE s.user_id = $1 GROUP BY s.id ORDER BY s.id`,
+    [userId, since],
+  );
+  return rows.map((r) => ({
+    strategyId: Number(r.id),
+    name: String(r.name),
+    symbol: String(r.symbol),
+    isActive: r.is_active === true,
+    closedTrades: Number(r.closed),
+    winningTrades: Number(r.wins),
+    openTrades: Number(r.open),
+    realizedPnl: trimDecimal(String(r.realized)),
+    realizedPnlSince: trimDecimal(String(r.realized_since)),
+    fees: trimDecimal(String(r.fees)),
+  }));
+}
+
+/** The fields performance metrics read from a closed trade. */
+export interface ClosedTradeResult {
+  /** Strategy. */
+  strategyId: number;
+  /** Net P&L. */
+  pnl: string;
+  /** Fees. */
+  fees: string;
+  /** Entry price. */
+  entryPrice: string;
+  /** Quantity. */
+  quantity: string;
+  /** Exit time. */
+  exitTimestamp: Date;
+}
+
+/** A user's closed trades with a P&L, in exit order (performance metrics). */
+export async function listClosedTradeResults(
+  db: Queryable,
+  userId: number,
+): Promise<ClosedTradeResult[]> {
+  const rows = await db.query(
+    `SELECT strategy_id, pnl::text AS pnl, fees::text AS fees, entry_price::text AS entry_price,
+       quantity::text AS quantity, exit_timestamp
+     FROM trades WHERE user_id = $1 AND status <> 'OPEN' AND pnl IS NOT NULL
+     ORDER BY exit_timestamp, id`,
+    [userId],
+  );
+  return rows.map((r) => ({
+    strategyId: Number(r.strategy_id),
+    pnl: trimDecimal(String(r.pnl)),
+    fees: trimDecimal(String(r.fees ?? "0")),
+    entryPrice: trimDecimal(String(r.entry_price)),
+    quantity: trimDecimal(String(r.quantity)),
+    exitTimestamp: r.exit_timestamp as Date,
+  }));
+}
+
+/** An order intent as the trade detail shows it. */
+export interface OrderIntentRecord {
+  /** Client order id. */
+  clientOrderId: string;
+  /** ENTRY, OCO, EXIT or CANCEL. */
+  kind: string;
+  /** PENDING, DONE or FAILED. */
+  status: string;
+  /** What was sent. */
+  payload: unknown;
+  /** What came back. */
+  result: unknown;
+  /** When it was recorded. */
+  createdAt: Date;
+  /** Last change. */
+  updatedAt: Date;
+}
+
+/**
+ * The order intents of one of a user's trades, oldest first: those linked by
+ * trade id plus the entry intent, recorded before the trade existed (same signal id).
+ */
+export async function listOrderIntentsForTrade(
+  db: Queryable,
+  userId: number,
+  tradeId: number,
+): Promise<OrderIntentRecord[]> {
+  const rows = await db.query(
+    `SELECT client_order_id, kind, status, payload, result, created_at, updated_at
+     FROM order_intents WHERE user_id = $2 AND (trade_id = $1
+       OR signal_id = (SELECT signal_id FROM trades WHERE id = $1 AND user_id = $2))
+     ORDER BY created_at, client_order_id`,
+    [tradeId, userId],
+  );
+  return rows.map((r) => ({
+    clientOrderId: String(r.client_order_id),
+    kind: String(r.kind),
+    status: String(r.status),
+    payload: r.payload,
+    result: r.result ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  }));
+}
