@@ -116,8 +116,10 @@ export class OrderListWatcher {
         type: "oco_leg_filled",
         id: `oco_leg_filled:${list.listClientOrderId}`,
         symbol: list.symbol,
+        orderListId: list.orderListId,
         listClientOrderId: list.listClientOrderId,
         leg: filled === list.takeProfit ? "TAKE_PROFIT" : "STOP_LOSS",
+        orderId: leg.orderId,
         clientOrderId: leg.clientOrderId,
         price: leg.avgPrice,
         quantity: leg.executedQty,
@@ -156,6 +158,7 @@ export class OrderListWatcher {
       type: "oco_cancelled",
       id: `oco_cancelled:${list.listClientOrderId}`,
       symbol: list.symbol,
+      orderListId: list.orderListId,
       listClientOrderId: list.listClientOrderId,
       time: list.updateTime,
     });

@@ -217,7 +217,10 @@ export function exchangeContractTests(
 
   test("a candle through the take-profit fills that leg, expires the stop and emits oco_leg_filled", () =>
     withHarness(factory, async (harness, events) => {
-      const { ids, plan } = await openProtectedPosition(harness.exchange, "contract-tp");
+      const { ids, plan, list: placed } = await openProtectedPosition(
+        harness.exchange,
+        "contract-tp",
+      );
       await harness.pushCandle("BTCUSDT", {
         open: "50100",
         high: "51200",
@@ -233,6 +236,8 @@ export function exchangeContractTests(
       assert.equal(event.leg, "TAKE_PROFIT");
       assert.equal(event.listClientOrderId, ids.ocoList);
       assert.equal(event.clientOrderId, ids.takeProfit);
+      assert.equal(event.orderId, placed.takeProfit.orderId);
+      assert.equal(event.orderListId, placed.orderListId);
       assert.equal(compareDecimals(event.price, plan.takeProfitPrice), 0);
       assert.equal(compareDecimals(event.quantity, plan.quantity), 0);
       assert.equal(event.id, `oco_leg_filled:${ids.ocoList}`);

@@ -136,8 +136,10 @@ export class PaperExchange implements Exchange {
         type: "oco_leg_filled",
         id: `oco_leg_filled:${list.listClientOrderId}`,
         symbol,
+        orderListId: list.orderListId,
         listClientOrderId: list.listClientOrderId,
         leg,
+        orderId: filled.orderId,
         clientOrderId: filled.clientOrderId,
         price: filled.avgPrice,
         quantity: filled.executedQty,
@@ -259,6 +261,7 @@ export class PaperExchange implements Exchange {
         type: "oco_cancelled",
         id: `oco_cancelled:${list.listClientOrderId}`,
         symbol: list.symbol,
+        orderListId: list.orderListId,
         listClientOrderId: list.listClientOrderId,
         time: list.updateTime,
       });

@@ -199,10 +199,14 @@ export interface OcoLegFilled {
   id: string;
   /** Symbol. */
   symbol: string;
+  /** Exchange order list id. */
+  orderListId: string;
   /** The list's client id. */
   listClientOrderId: string;
   /** Which leg filled. */
   leg: OcoLeg;
+  /** The filled leg's exchange order id. */
+  orderId: string;
   /** The filled leg's client id. */
   clientOrderId: string;
   /** Average fill price. */
@@ -227,6 +231,8 @@ export interface OcoCancelled {
   id: string;
   /** Symbol. */
   symbol: string;
+  /** Exchange order list id. */
+  orderListId: string;
   /** The list's client id. */
   listClientOrderId: string;
   /** Event time, Unix ms. */
