@@ -61,7 +61,11 @@ export async function fetchClosedKlines(options: FetchKlinesOptions): Promise<Kl
   return out;
 }
 
-async function fetchPage(o: FetchKlinesOptions, start: number, to: number): Promise<KlineData[]> {
+async function fetchPage(
+  o: FetchKlinesOptions,
+  start: number,
+  to: number,
+): Promise<KlineData[]> {
   const url = new URL("/api/v3/klines", o.restUrl);
   const params: Record<string, string> = {
     symbol: o.symbol,
@@ -71,6 +75,13 @@ async function fetchPage(o: FetchKlinesOptions, start: number, to: number): Prom
   };
   if (to !== Number.MAX_SAFE_INTEGER) params.endTime = String(to - 1);
   url.search = new URLSearchParams(params).toString();
+  return await getRows(url, o);
+}
+
+async function getRows(
+  url: URL,
+  o: { restUrl: string; symbol: string; interval: string; fetch?: typeof fetch },
+): Promise<KlineData[]> {
   let body: unknown;
   try {
     const res = await (o.fetch ?? fetch)(url, { signal: AbortSignal.timeout(15_000) });
@@ -79,7 +90,7 @@ async function fetchPage(o: FetchKlinesOptions, start: number, to: number): Prom
   } catch (error) {
     throw new AuraError(
       "SYS_003",
-      `Cannot backfill "${o.symbol}" ${o.interval} klines from ${o.restUrl}: ${
+      `Cannot load "${o.symbol}" ${o.interval} klines from ${o.restUrl}: ${
         error instanceof Error ? error.message : String(error)
       }`,
     );
@@ -87,7 +98,7 @@ async function fetchPage(o: FetchKlinesOptions, start: number, to: number): Prom
   if (!Array.isArray(body)) {
     throw new AuraError(
       "SYS_003",
-      `Cannot backfill "${o.symbol}" ${o.interval} klines: the answer is not an array`,
+      `Cannot load "${o.symbol}" ${o.interval} klines: the answer is not an array`,
     );
   }
   return body.filter(Array.isArray).map((row) => ({
@@ -101,4 +112,41 @@ async function fetchPage(o: FetchKlinesOptions, start: number, to: number): Prom
     close: String(row[4]),
     volume: String(row[5]),
   }));
+}
+
+/** Options of {@link fetchLatestClosedKlines}. */
+export interface FetchLatestOptions {
+  /** REST base URL. */
+  restUrl: string;
+  /** Symbol. */
+  symbol: string;
+  /** Interval. */
+  interval: string;
+  /** How many closed candles (at most 1,000). */
+  limit: number;
+  /** Current time, ms: a candle closing at or after it is still open. */
+  now: number;
+  /** HTTP client (default: global fetch). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The newest `limit` closed klines, oldest first: the exchange's own notion
+ * of "latest", so it works for a live market and a replay of old data alike.
+ *
+ * @throws {AuraError} `SYS_003` when the exchange cannot be reached or answers something else.
+ */
+export async function fetchLatestClosedKlines(o: FetchLatestOptions): Promise<KlineData[]> {
+  const limit = Math.max(1, Math.min(PAGE, o.limit + 1));
+  const url = new URL("/api/v3/klines", o.restUrl);
+  url.search = new URLSearchParams({
+    symbol: o.symbol,
+    interval: o.interval,
+    limit: String(limit),
+  }).toString();
+  const rows = await getRows(url, o);
+  const closed = rows.length > 0 && rows[rows.length - 1]!.closeTime >= o.now
+    ? rows.slice(0, -1)
+    : rows;
+  return closed.slice(-o.limit);
 }

@@ -1,0 +1,352 @@
+/**
+ * The strategy stage: a thin shell around engine/live. It loads the active
+ * strategies, starts each one (a fresh snapshot is resumed and the candles it
+ * missed are evaluated; otherwise its indicators warm up from history), then
+ * evaluates every `kline_closed` for exactly the strategies of that
+ * (symbol, interval) and publishes their `trade_signal`s on "signals". After
+ * each candle the last processed candle and the snapshot are saved
+ * (strategy_runtime), so a restart neither skips nor repeats a candle.
+ * Positions come from the database on start and from the order events.
+ *
+ * @module
+ */
+
+import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
+import type { KlineHistory } from "../adapters/market/history.ts";
+import { listActiveStrategies, type StrategyRecord } from "../db/strategies.ts";
+import { findOpenTradeForStrategy } from "../db/trades.ts";
+import type { Db } from "../db/port.ts";
+import { type Candle, INTERVAL_MS, type KlineData, toCandle } from "../engine/candle.ts";
+import type { Clock } from "../engine/clock.ts";
+import {
+  type AuraEvent,
+  type KlineClosed,
+  type OrderEvent,
+  tradeSignal,
+} from "../engine/events.ts";
+import { FanoutIndex } from "../engine/live/fanout.ts";
+import { LiveStrategy, type LiveStrategyState } from "../engine/live/live_strategy.ts";
+import { isDecimalString, toDecimalString } from "../engine/orders/decimal.ts";
+import type { Bus, Subscription } from "../engine/ports/bus.ts";
+import { parseStrategy } from "../engine/strategy/rules.ts";
+import type { StrategySignal } from "../engine/strategy/runner.ts";
+import { createLogger } from "../logger.ts";
+import {
+  clearRuntimeState,
+  loadRuntime,
+  type RuntimeRow,
+  saveRuntime,
+} from "./_strategy_runtime.ts";
+
+const log = createLogger("strategy");
+
+/** Who holds kline streams open (the ingest stage). */
+export interface StreamHolder {
+  /** Adds a holder of (symbol, interval). */
+  hold(symbol: string, interval: string): void;
+  /** Removes a holder. */
+  release(symbol: string, interval: string): void;
+}
+
+/** What the strategy stage needs. */
+export interface StrategyStageDeps {
+  /** Strategies, trades and strategy_runtime. */
+  db: Db;
+  /** Consumes "klines" and "orders", publishes "signals". */
+  bus: Bus;
+  /** Time source (signal stamps). */
+  clock: Clock;
+  /** Warm-up and catch-up candles. */
+  history: Pick<KlineHistory, "latest" | "since">;
+  /** The ingest stage, told which streams the active strategies need. */
+  streams?: StreamHolder | undefined;
+  /** Candles fed to a strategy that starts without a usable snapshot (default 500, at most 1,000). */
+  warmupCandles?: number;
+  /** Missed candles evaluated on resume; further behind, the strategy warms up instead (default 1,000). */
+  maxCatchUpCandles?: number;
+  /** Consumer group on "klines" (default "strategy"). */
+  group?: string;
+}
+
+/** Health of the strategy stage. */
+export interface StrategyStageHealth {
+  /** True while consuming. */
+  ok: boolean;
+  /** Strategies running. */
+  strategies: number;
+  /** Distinct (symbol, interval) pairs. */
+  pairs: number;
+  /** Candles evaluated. */
+  candles: number;
+  /** Signals published. */
+  signals: number;
+  /** receivedAt of the last candle, ms (null before the first). */
+  lastKlineAt: number | null;
+}
+
+/** The running strategy stage. */
+export interface StrategyStage {
+  /** Re-reads one strategy (created, changed, (de)activated, deleted) and follows it. */
+  refresh(strategyId: number): Promise<void>;
+  /** Counters. */
+  health(): StrategyStageHealth;
+  /** Stops consuming; idempotent. */
+  stop(): Promise<void>;
+}
+
+interface Slot {
+  live: LiveStrategy;
+  record: StrategyRecord;
+  // Candles that arrived while the strategy was starting; replayed after.
+  buffer: KlineClosed[] | null;
+}
+
+/**
+ * Starts the stage: subscribes first (so no candle is lost while strategies
+ * start), then starts every active strategy.
+ *
+ * @example
+ * ```ts
+ * const stage = await startStrategyStage({ db, bus, clock, history, streams: ingest });
+ * await stage.refresh(42); // after the API activated strategy 42
+ * ```
+ */
+export async function startStrategyStage(deps: StrategyStageDeps): Promise<StrategyStage> {
+  const index = new FanoutIndex<Slot>();
+  const counters = { candles: 0, signals: 0, lastKlineAt: null as number | null };
+  let stopped = false;
+  // Strategy changes are applied one at a time, in order.
+  let changes: Promise<void> = Promise.resolve();
+
+  const publish = async (
+    slot: Slot,
+    signals: readonly StrategySignal[],
+    kline: KlineClosed | null,
+  ) => {
+    for (const signal of signals) {
+      const def = slot.live.definition;
+      const now = deps.clock.now();
+      const price = kline && signal.candleCloseTime === kline.kline.closeTime
+        ? kline.kline.close
+        : isDecimalString(signal.price)
+        ? signal.price
+        : toDecimalString(Number(signal.price), 12);
+      await deps.bus.publish(
+        "signals",
+        tradeSignal({
+          strategyId: signal.strategyId,
+          userId: slot.live.userId,
+          symbol: def.symbol,
+          interval: def.interval,
+          action: signal.action,
+          signalPrice: price,
+          candleCloseTime: signal.candleCloseTime,
+          riskParams: def.riskParams,
+          trace: {
+            candleCloseTime: signal.candleCloseTime,
+            klineReceivedAt: kline?.receivedAt ?? now,
+            signalAt: now,
+          },
+        }),
+      );
+      counters.signals++;
+    }
+  };
+
+  const runtimeOf = (slot: Slot): RuntimeRow => {
+    const state = slot.live.state();
+    return {
+      strategyId: slot.record.id,
+      lastCandleCloseTime: state.runner.lastCloseTime < 0 ? null : state.runner.lastCloseTime,
+      state,
+    };
+  };
+
+  const onKline = async (event: KlineClosed) => {
+    counters.candles++;
+    counters.lastKlineAt = event.receivedAt;
+    const slots = index.get(event.symbol, event.interval);
+    if (slots.length === 0) return;
+    const candle = toCandle(event.kline);
+    const touched: RuntimeRow[] = [];
+    // Evaluate and publish first (latency), persist after (one batched statement).
+    for (const slot of slots) {
+      if (slot.buffer !== null) {
+        slot.buffer.push(event);
+        continue;
+      }
+      if (!(candle.closeTime > slot.live.lastCloseTime)) continue; // a redelivered candle
+      await publish(slot, slot.live.onCandle(candle), event);
+      touched.push(runtimeOf(slot));
+    }
+    if (touched.length) await saveRuntime(deps.db, touched);
+  };
+
+  const start = async (record: StrategyRecord) => {
+    let definition;
+    try {
+      definition = parseStrategy({
+        name: record.name,
+        symbol: record.symbol,
+        interval: record.interval,
+        entryConditions: record.entryConditions,
+        exitConditions: record.exitConditions,
+        riskParams: record.riskParams,
+      });
+    } catch (error) {
+      log.error("Strategy cannot run: its definition is invalid", {
+        userId: record.userId,
+        strategyId: record.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return;
+    }
+    const id = String(record.id);
+    const slot: Slot = {
+      live: new LiveStrategy(id, record.userId, definition),
+      record,
+      buffer: [],
+    };
+    index.set(id, record.symbol, record.interval, slot);
+    deps.streams?.hold(record.symbol, record.interval);
+    try {
+      const saved = (await loadRuntime(deps.db, [record.id])).get(record.id)?.state ?? null;
+      const trade = await findOpenTradeForStrategy(deps.db, record.id);
+      const history = await historyFor(deps, record, slot.live, saved);
+      const { mode, signals } = slot.live.start({
+        saved,
+        history,
+        openTrade: trade === null ? null : {
+          signalId: trade.signalId,
+          tradeId: String(trade.id),
+          takeProfit: Number(trade.takeProfitPrice ?? Infinity),
+          stopLoss: Number(trade.stopLossPrice ?? 0),
+        },
+      });
+      await publish(slot, signals, null);
+      // Candles that arrived meanwhile, in order; the runner skips those the history held.
+      while (slot.buffer && slot.buffer.length) {
+        const event = slot.buffer.shift()!;
+        await publish(slot, slot.live.onCandle(toCandle(event.kline)), event);
+      }
+      slot.buffer = null;
+      await saveRuntime(deps.db, [runtimeOf(slot)]);
+      log.info("Strategy started", {
+        userId: record.userId,
+        strategyId: record.id,
+        mode,
+        historyCandles: history.length,
+        catchUpSignals: signals.length,
+      });
+    } catch (error) {
+      index.delete(id);
+      deps.streams?.release(record.symbol, record.interval);
+      log.error("Strategy could not start", {
+        userId: record.userId,
+        strategyId: record.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+
+  const stopOne = async (id: number, keepSnapshot: boolean) => {
+    const slot = index.delete(String(id));
+    if (!slot) return;
+    deps.streams?.release(slot.record.symbol, slot.record.interval);
+    if (!keepSnapshot) await clearRuntimeState(deps.db, id);
+  };
+
+  const orders = await deps.bus.subscribe(
+    "orders",
+    "strategy-positions",
+    (event: AuraEvent) => {
+      if (!("strategyId" in event) || event.type === "trade_signal") return;
+      index.byId(event.strategyId)?.live.onOrderEvent(event as OrderEvent);
+    },
+  );
+  const klines: Subscription = await deps.bus.subscribe(
+    "klines",
+    deps.group ?? "strategy",
+    idempotent(
+      (event) => event.type === "kline_closed" ? onKline(event) : undefined,
+      new Deduper({ capacity: 5_000 }),
+    ),
+  );
+
+  const active = await listActiveStrategies(deps.db);
+  await runLimited(active, 8, start);
+  log.info("Strategy stage running", { strategies: index.size, pairs: index.pairs });
+
+  return {
+    refresh(strategyId) {
+      const run = changes.then(async () => {
+        if (stopped) return;
+        const record = (await listActiveStrategies(deps.db)).find((s) => s.id === strategyId);
+        const current = index.byId(String(strategyId));
+        if (current && record && sameDefinition(current.record, record)) {
+          current.record = record;
+          return;
+        }
+        if (current) await stopOne(strategyId, false);
+        if (record) await start(record);
+      });
+      changes = run.catch(() => {});
+      return run;
+    },
+    health: () => ({
+      ok: !stopped,
+      strategies: index.size,
+      pairs: index.pairs,
+      candles: counters.candles,
+      signals: counters.signals,
+      lastKlineAt: counters.lastKlineAt,
+    }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await changes;
+      await klines.close();
+      await orders.close();
+      for (const slot of index.values()) {
+        deps.streams?.release(slot.record.symbol, slot.record.interval);
+      }
+    },
+  };
+}
+
+function sameDefinition(a: StrategyRecord, b: StrategyRecord): boolean {
+  const pick = (s: StrategyRecord) =>
+    JSON.stringify([s.symbol, s.interval, s.entryConditions, s.exitConditions, s.riskParams]);
+  return pick(a) === pick(b);
+}
+
+/** Candles after the snapshot when it can be resumed, else the warm-up window. */
+async function historyFor(
+  deps: StrategyStageDeps,
+  record: StrategyRecord,
+  live: LiveStrategy,
+  saved: LiveStrategyState | null,
+): Promise<Candle[]> {
+  const toCandles = (klines: KlineData[]) => klines.map(toCandle);
+  const step = INTERVAL_MS[record.interval];
+  if (saved !== null && saved.runner.lastCloseTime >= 0 && step !== undefined) {
+    const { klines, complete } = await deps.history.since(
+      record.symbol,
+      record.interval,
+      saved.runner.lastCloseTime + 1,
+      deps.maxCatchUpCandles ?? 1000,
+    );
+    const candles = toCandles(klines);
+    if (complete && live.canResume(saved, candles)) return candles;
+  }
+  const warmup = Math.min(1000, deps.warmupCandles ?? 500);
+  return toCandles(await deps.history.latest(record.symbol, record.interval, warmup));
+}
+
+async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
