@@ -8,15 +8,17 @@
  *
  * Without `--data` the market is a seeded random walk. `--speed` is candles
  * per second; `--warmup N` pushes the first N candles at once so
- * `/api/v3/klines` has history before the replay starts.
+ * `/api/v3/klines` has history before the replay starts; `--rebase` shifts
+ * CSV candle times so the replay starts at the current time.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { INTERVAL_MS } from "../engine/candle.ts";
 import { AuraError, ErrorCode } from "../engine/errors.ts";
 import { randomWalk } from "./random_walk.ts";
-import { driveCandles, parseKlineCsv } from "./replay.ts";
+import { driveCandles, parseKlineCsv, startReplay } from "./replay.ts";
 import type { Replay } from "./replay.ts";
 import { startSimulator } from "./server.ts";
 
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
       speed: { type: "string", default: "1" },
       seed: { type: "string", default: "42" },
       warmup: { type: "string", default: "0" },
+      rebase: { type: "boolean", default: false },
       account: { type: "string", multiple: true, default: [] },
       "fee-rate": { type: "string", default: "0.001" },
       "commission-asset": { type: "string", default: "quote" },
@@ -76,24 +79,30 @@ async function main(): Promise<void> {
     sim.addAccount(account.apiKey, account.secret, account.balances);
   }
   const candles = values.data ? parseKlineCsv(await Deno.readTextFile(values.data)) : undefined;
-  const source = candles ? candles[Symbol.iterator]() : randomWalk({
+  const source = randomWalk({
     symbol,
     interval: values.interval,
     startPrice: symbol === "BTCUSDT" ? 60_000 : 100,
-    startTime: Date.now(),
+    // Warm-up candles end now, so the walk continues from the present.
+    startTime: Date.now() - Number(values.warmup) * (INTERVAL_MS[values.interval] ?? 60_000),
     seed: Number(values.seed),
   });
-  for (let i = 0; i < Number(values.warmup); i++) {
-    const next = source.next();
-    if (next.done) break;
-    sim.pushCandle(symbol, next.value, values.interval);
-  }
-  const replay: Replay = driveCandles(sim, source, candles?.length ?? Infinity, {
+  const timing = {
     symbol,
     interval: values.interval,
     speed: Number(values.speed),
+    warmup: Number(values.warmup),
+    ...(values.rebase ? { rebaseTo: Date.now() } : {}),
     onEnd: () => console.log(`Replay finished: ${candles?.length ?? 0} candles pushed`),
-  });
+  };
+  let replay: Replay;
+  if (candles) replay = await startReplay(sim, { ...timing, candles });
+  else {
+    for (let i = 0; i < timing.warmup; i++) {
+      sim.pushCandle(symbol, source.next().value!, values.interval);
+    }
+    replay = driveCandles(sim, source, Infinity, timing);
+  }
   console.log(
     `AURA Binance simulator: REST ${sim.url}/api/v3, streams ${sim.wsUrl}/ws, WebSocket API ${sim.wsUrl}/ws-api/v3`,
   );

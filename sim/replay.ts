@@ -25,6 +25,14 @@ export interface ReplayOptions {
    * tick when the speed asks for more.
    */
   speed: number;
+  /** Pushes the first N candles at once, so klines have history before the timer starts. */
+  warmup?: number;
+  /**
+   * Shifts every candle's times by one constant so the first timed candle
+   * closes at `rebaseTo` (e.g. `Date.now()`): a replay at one candle per
+   * interval then looks live to clients that check candle freshness.
+   */
+  rebaseTo?: number;
   /** Called after the last candle. */
   onEnd?: () => void;
 }
@@ -75,9 +83,20 @@ const TICK_MS = 10;
 
 /** Starts pushing candles into `sim`; see {@link ReplayOptions}. */
 export async function startReplay(sim: Simulator, opts: ReplayOptions): Promise<Replay> {
-  const candles = opts.candles ??
+  let candles = opts.candles ??
     parseKlineCsv(await Deno.readTextFile(requirePath(opts.csvPath)));
-  return driveCandles(sim, candles[Symbol.iterator](), candles.length, opts);
+  const warmup = Math.min(opts.warmup ?? 0, candles.length);
+  if (opts.rebaseTo !== undefined && warmup < candles.length) {
+    const shift = opts.rebaseTo - candles[warmup]!.closeTime;
+    candles = candles.map((c) => ({
+      ...c,
+      openTime: c.openTime + shift,
+      closeTime: c.closeTime + shift,
+    }));
+  }
+  for (let i = 0; i < warmup; i++) sim.pushCandle(opts.symbol, candles[i]!, opts.interval);
+  const rest = candles.slice(warmup);
+  return driveCandles(sim, rest[Symbol.iterator](), rest.length, opts);
 }
 
 /**

@@ -56,6 +56,34 @@ Deno.test("[sim] a replay can be stopped before its end", async () => {
   });
 });
 
+Deno.test("[sim] startReplay warms up at once and can rebase candle times to now", async () => {
+  const candles = [
+    ...take(
+      randomWalk({ symbol: "BTCUSDT", interval: "1m", startPrice: 60_000, startTime: 0, seed: 3 }),
+      50,
+    ),
+  ];
+  await withSim(async (sim) => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0) - 1;
+    const replay = await startReplay(sim, {
+      candles,
+      symbol: "BTCUSDT",
+      interval: "1m",
+      speed: 0.001,
+      warmup: 10,
+      rebaseTo: now,
+    });
+    const rows = await publicGet(sim, "/api/v3/klines", { symbol: "BTCUSDT", interval: "1m" });
+    replay.stop();
+    await replay.done;
+    // Ten warm-up candles plus the first timed one (pushed on start), ending at `now`.
+    assert.equal(rows.body.length, 11);
+    assert.equal(rows.body[10][6], now);
+    assert.equal(Number(rows.body[10][4]), Number(candles[10]!.close));
+    assert.equal(replay.total, 40);
+  });
+});
+
 Deno.test("randomWalk() is reproducible per seed and keeps candles consistent", () => {
   const opts = {
     symbol: "BTCUSDT",
