@@ -14,6 +14,7 @@
  * @module
  */
 
+import { Fifo } from "./_fifo.ts";
 import { type ChainLink, ChainReorderer } from "./_kv_order.ts";
 import { AuraError } from "../../engine/errors.ts";
 import { type AuraEvent, parseEvent, type Topic } from "../../engine/events.ts";
@@ -49,7 +50,7 @@ interface Consumer {
 }
 
 interface LocalGroup {
-  readonly queue: Pending[];
+  readonly queue: Fifo<Pending>;
   readonly reorder: ChainReorderer<Pending>;
   consumers: Consumer[];
   next: number;
@@ -151,7 +152,12 @@ export class KvBus implements Bus {
     const key = `${topic}\u0000${group}`;
     let local = this.#groups.get(key);
     if (!local) {
-      local = { queue: [], reorder: new ChainReorderer(GAP_TIMEOUT_MS), consumers: [], next: 0 };
+      local = {
+        queue: new Fifo(),
+        reorder: new ChainReorderer(GAP_TIMEOUT_MS),
+        consumers: [],
+        next: 0,
+      };
       this.#groups.set(key, local);
     }
     return local;
@@ -165,8 +171,8 @@ export class KvBus implements Bus {
     }
     return new Promise<void>((done) => {
       const pending = { message, done };
-      if (message.link) local.queue.push(...local.reorder.add(pending, message.link, Date.now()));
-      else local.queue.push(pending);
+      const ready = message.link ? local.reorder.add(pending, message.link, Date.now()) : [pending];
+      for (const item of ready) local.queue.push(item);
       this.#dispatch(local);
       this.#scheduleGapRelease(local);
     });
@@ -177,7 +183,7 @@ export class KvBus implements Bus {
     if (deadline === null) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      local.queue.push(...local.reorder.release(Date.now()));
+      for (const item of local.reorder.release(Date.now())) local.queue.push(item);
       this.#dispatch(local);
       this.#scheduleGapRelease(local);
     }, Math.max(1, deadline - Date.now()));
@@ -193,7 +199,7 @@ export class KvBus implements Bus {
     if (abandoned) local.queue.unshift(abandoned);
     if (local.consumers.length > 0) return this.#dispatch(local);
     // Nobody left here: give the copies back to KV for another listener.
-    const waiting = [...local.queue.splice(0), ...local.reorder.drain()];
+    const waiting = [...local.queue.drain(), ...local.reorder.drain()];
     await Promise.all(waiting.map(async (p) => {
       await this.#requeue({ ...p.message, link: null }, 0);
       p.done();

@@ -15,6 +15,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../../engine/ports/bus.ts";
+import { Fifo } from "./_fifo.ts";
 
 interface Entry {
   readonly event: AuraEvent;
@@ -29,7 +30,7 @@ interface Consumer {
 }
 
 interface Group {
-  readonly queue: Entry[];
+  readonly queue: Fifo<Entry>;
   consumers: Consumer[];
   next: number;
 }
@@ -71,7 +72,7 @@ export class MemoryBus implements Bus {
     let groups = this.#topics.get(topic);
     if (!groups) this.#topics.set(topic, groups = new Map());
     let group = groups.get(groupName);
-    if (!group) groups.set(groupName, group = { queue: [], consumers: [], next: 0 });
+    if (!group) groups.set(groupName, group = { queue: new Fifo(), consumers: [], next: 0 });
     const consumer: Consumer = {
       handler,
       options: { ...SUBSCRIBE_DEFAULTS, ...options },
@@ -93,7 +94,7 @@ export class MemoryBus implements Bus {
       for (const group of groups.values()) {
         for (const consumer of group.consumers) consumer.closed = true;
         group.consumers = [];
-        group.queue.length = 0;
+        group.queue.drain();
       }
     }
     return Promise.resolve();
