@@ -198,18 +198,24 @@ export class CcxtKeyValidator implements KeyValidator {
   /** @inheritdoc */
   async validate(apiKey: string, secret: string): Promise<KeyValidation> {
     const { default: ccxt } = await import("ccxt");
-    const { CcxtBinanceExchange } = await import("../adapters/exchange/ccxt_binance.ts");
-    const exchange = new CcxtBinanceExchange({
+    // A bare client rather than the trading adapter: two read-only calls need
+    // no resilience policy, order watcher or market cache.
+    const exchange = new ccxt.binance({
       apiKey,
       secret,
-      endpoint: this.#baseUrl,
-      timeoutMs: 8_000,
+      timeout: 8_000,
+      enableRateLimit: false,
+      options: { defaultType: "spot", fetchCurrencies: false, adjustForTimeDifference: false },
     });
+    const base = this.#baseUrl.replace(/\/+$/, "");
+    const api = exchange.urls.api as unknown as Record<string, string>;
+    api.public = api.private = `${base}/api/v3`;
+    api.sapi = `${base}/sapi/v1`;
     try {
-      const account = await exchange.ccxt.privateGetAccount() as { canTrade?: boolean };
+      const account = await exchange.privateGetAccount() as { canTrade?: boolean };
       let withdrawalsEnabled = false;
       try {
-        const r = await exchange.ccxt.sapiGetAccountApiRestrictions() as {
+        const r = await exchange.sapiGetAccountApiRestrictions() as {
           enableWithdrawals?: boolean;
           enableSpotAndMarginTrading?: boolean;
         };

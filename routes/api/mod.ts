@@ -12,6 +12,7 @@ import type { ApiEnv } from "./_env.ts";
 import { rateLimit, requireAuth } from "./_middleware.ts";
 import { authRoutes } from "./auth.ts";
 import { settingsRoutes } from "./settings.ts";
+import { backtestsRoutes, strategiesRoutes } from "./strategies.ts";
 
 /** Sub-apps mounted behind authentication, by path under /api/v1. */
 export type ProtectedRoutes = Record<string, Hono<ApiEnv>>;
@@ -30,6 +31,8 @@ export function apiRoutes(deps: AppDeps): Hono<ApiEnv> {
 
   const protectedRoutes: ProtectedRoutes = {
     "/settings": settingsRoutes(deps),
+    "/strategies": strategiesRoutes(deps),
+    "/backtests": backtestsRoutes(deps),
   };
   for (const [path, sub] of Object.entries(protectedRoutes)) {
     api.use(`${path}/*`, requireAuth, rateLimit(deps.rateLimiter, limits));
