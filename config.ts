@@ -42,6 +42,7 @@ export const configSchema = z.object({
   AURA_PAPER_BALANCE_USDT: z.coerce.number().positive().default(10_000),
   PRICE_JUMP_THRESHOLD_PERCENT: z.coerce.number().positive().default(20),
   AURA_BUS: z.enum(["memory", "kv", "redis"]).optional(),
+  AURA_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TLS_CERT_FILE: optionalString,
   TLS_KEY_FILE: optionalString,
   CORS_ORIGINS: z.string().default(""),
