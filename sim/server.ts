@@ -15,6 +15,7 @@
  */
 
 import { Account } from "./accounts.ts";
+import { CandleAggregator } from "./aggregate.ts";
 import type { ApiRestrictions } from "./accounts.ts";
 import { Faults, SeededRandom } from "./faults.ts";
 import type { FaultSettings } from "./faults.ts";
@@ -64,7 +65,11 @@ export interface Simulator {
     balances: Record<string, string>,
     restrictions?: Partial<ApiRestrictions>,
   ): void;
-  /** Closes a candle: moves the price, triggers resting orders and OCO legs, emits kline events. */
+  /**
+   * Closes a candle: moves the price, triggers resting orders and OCO legs,
+   * emits kline events, and rolls it up into longer intervals (a 1m push also
+   * closes 3m, 5m, … 1w candles at their boundaries).
+   */
   pushCandle(symbol: string, candle: SimCandle, interval?: string): void;
   /** Moves the last price (resting orders at or beyond it fill). */
   setPrice(symbol: string, price: string): void;
@@ -109,6 +114,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (price) market.setPrice(symbol, price);
   }
   const requestLog: RequestLogEntry[] = [];
+  const aggregator = new CandleAggregator();
   const rest = new RestHandler({ engine, accounts, symbols, faults, now, requestLog });
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
@@ -138,8 +144,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const upper = symbol.toUpperCase();
       // Resting orders see the candle's range first; the closed kline follows, as on Binance.
       engine.onPriceRange(upper, candle);
-      const event = market.addCandle(upper, interval, candle);
-      hub.publishKline(upper, interval, event);
+      hub.publishKline(upper, interval, market.addCandle(upper, interval, candle));
+      for (const derived of aggregator.add(upper, interval, candle)) {
+        hub.publishKline(
+          upper,
+          derived.interval,
+          market.addCandle(upper, derived.interval, derived.candle),
+        );
+      }
     },
     setPrice(symbol, price) {
       const upper = symbol.toUpperCase();

@@ -225,3 +225,24 @@ Deno.test("[sim] dropWebSockets closes every open socket", async () => {
     assert.equal(api.socket.readyState, WebSocket.CLOSED);
   });
 });
+
+Deno.test("[sim] 1m pushes also close 5m candles on the 5m stream and in klines", async () => {
+  await withSim(async (sim) => {
+    const five = await connect(`${sim.wsUrl}/ws/btcusdt@kline_5m`);
+    try {
+      for (let i = 0; i < 5; i++) {
+        sim.pushCandle("BTCUSDT", candle(i, "100", `${101 + i}`, "99", "100"));
+      }
+      await waitFor(() => five.messages.length >= 1, "the 5m kline");
+      assert.equal(five.messages[0].k.i, "5m");
+      assert.equal(five.messages[0].k.h, "105.00000000");
+      assert.equal(five.messages[0].k.v, "62.50000000");
+      assert.equal(five.messages[0].k.x, true);
+      const rows = await (await fetch(`${sim.url}/api/v3/klines?symbol=BTCUSDT&interval=5m`))
+        .json();
+      assert.equal(rows.length, 1);
+    } finally {
+      await five.close();
+    }
+  });
+});
