@@ -38,7 +38,10 @@ export const registerBody = z.object({
 /** POST /auth/login body (`username` may also be the email). */
 export const loginBody = z.object({
   // Postgres refuses NUL in text: reject it here, as bad input, not as a database failure.
-  username: z.string().min(1).max(100).regex(/^[^\u0000]*$/, "must not contain NUL characters"),
+  username: z.string().min(1).max(100).refine(
+    (v) => !v.includes("\u0000"),
+    "must not contain NUL characters",
+  ),
   password: z.string().min(1).max(128),
 }).strict();
 
