@@ -8,6 +8,7 @@
 import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 
 /** Key status as the API reports it. */
 export interface KeyStatus {
@@ -36,6 +37,7 @@ export function maskKey(key: string): string {
 
 /** API key island. */
 export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
+  const hydrated = useHydrated();
   const masked = useSignal(props.maskedKey);
   const status = useSignal<KeyStatus | null>(props.status);
   const apiKey = useSignal("");
@@ -93,7 +95,7 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
 
   const s = status.value;
   return (
-    <form class="card form" onSubmit={save} aria-labelledby="keys-title" noValidate>
+    <form method="post" class="card form" onSubmit={save} aria-labelledby="keys-title" noValidate>
       <h2 id="keys-title">Binance API keys</h2>
       {masked.value
         ? (
@@ -131,7 +133,8 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
           autocomplete="off"
           spellcheck={false}
           value={apiKey.value}
-          onInput={(e) => apiKey.value = (e.target as HTMLInputElement).value}
+          onInput={(e) =>
+            apiKey.value = (e.target as HTMLInputElement).value}
         />
       </div>
       <div class="field">
@@ -142,7 +145,8 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
           autocomplete="new-password"
           spellcheck={false}
           value={secret.value}
-          onInput={(e) => secret.value = (e.target as HTMLInputElement).value}
+          onInput={(e) =>
+            secret.value = (e.target as HTMLInputElement).value}
           aria-describedby="api-secret-help"
         />
         <p class="hint" id="api-secret-help">
@@ -151,7 +155,7 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
       </div>
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
       <div class="form-actions">
-        <button class="btn btn-primary" type="submit" disabled={busy.value !== null}>
+        <button class="btn btn-primary" type="submit" disabled={busy.value !== null || !hydrated}>
           {busy.value === "save" ? "Saving…" : masked.value ? "Replace keys" : "Save keys"}
         </button>
         {masked.value && (

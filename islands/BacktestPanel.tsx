@@ -9,6 +9,7 @@ import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { api, ApiError } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 
 /** Props of {@link BacktestPanel}. */
 export interface BacktestPanelProps {
@@ -38,6 +39,7 @@ export function fractionOf(job: Job): number | null {
 
 /** Backtest runner island. */
 export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
+  const hydrated = useHydrated();
   const from = useSignal(props.defaultFrom);
   const to = useSignal(props.defaultTo);
   const progress = useSignal<number | null>(null);
@@ -126,7 +128,7 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
 
   const running = progress.value !== null;
   return (
-    <form class="card form backtest" onSubmit={run} aria-labelledby="backtest-title">
+    <form method="post" class="card form backtest" onSubmit={run} aria-labelledby="backtest-title">
       <h2 id="backtest-title">Backtest</h2>
       <div class="grid-3">
         <div class="field">
@@ -135,7 +137,8 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
             id="backtest-from"
             type="date"
             value={from.value}
-            onInput={(e) => from.value = (e.target as HTMLInputElement).value}
+            onInput={(e) =>
+              from.value = (e.target as HTMLInputElement).value}
           />
         </div>
         <div class="field">
@@ -144,11 +147,12 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
             id="backtest-to"
             type="date"
             value={to.value}
-            onInput={(e) => to.value = (e.target as HTMLInputElement).value}
+            onInput={(e) =>
+              to.value = (e.target as HTMLInputElement).value}
           />
         </div>
         <div class="field field-end">
-          <button class="btn btn-primary" type="submit" disabled={running}>
+          <button class="btn btn-primary" type="submit" disabled={running || !hydrated}>
             {running ? "Running…" : "Run backtest"}
           </button>
         </div>

@@ -92,15 +92,18 @@ export default function CandleChart(props: CandleChartProps): JSX.Element {
         })));
         // Indicator lines are aligned to the bars (null during warm-up).
         const indicators = (data.indicators ?? {}) as Record<string, (number | null)[]>;
+        // Moving averages share the price scale; each oscillator family gets its own pane.
+        const panes = new Map<string, number>();
         Object.entries(indicators).forEach(([key, values], i) => {
-          const oscillator = /^(RSI|MACD)/.test(key);
+          const family = /^(RSI|MACD)/.exec(key)?.[1];
+          if (family && !panes.has(family)) panes.set(family, panes.size + 1);
           const series = chart.addSeries(lc.LineSeries, {
             color: COLORS[i % COLORS.length],
             lineWidth: 1,
             title: indicatorLabel(key),
             priceLineVisible: false,
             lastValueVisible: false,
-          }, oscillator ? 1 : 0);
+          }, family ? panes.get(family)! : 0);
           series.setData(
             values.flatMap((v, j) =>
               v === null || !Number.isFinite(v) || times[j] === undefined

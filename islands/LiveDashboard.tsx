@@ -42,7 +42,7 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
   const health = useSignal(props.health);
   const realized = useSignal(Number(props.realizedPnl));
   const today = useSignal(Number(props.todayPnl));
-  const connected = useSignal<"connecting" | "live" | "lost">("connecting");
+  const connected = useSignal<"connecting" | "live" | "lost" | "off">("connecting");
 
   useEffect(() => {
     const names = new Map(props.strategies.map((s) => [s.id, s.name]));
@@ -56,7 +56,9 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
         }
       });
     source.onopen = () => connected.value = "live";
-    source.onerror = () => connected.value = "lost";
+    // CLOSED means the server refused the stream (it will not retry); else it reconnects.
+    source.onerror = () =>
+      connected.value = source.readyState === EventSource.CLOSED ? "off" : "lost";
     on("price", (d) => {
       const symbol = String(d.symbol);
       const p = String(d.price ?? d.close);
@@ -153,6 +155,8 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
               ? "Live"
               : connected.value === "lost"
               ? "Reconnecting…"
+              : connected.value === "off"
+              ? "Live updates unavailable"
               : "Connecting…"}
           </span>
         </header>
@@ -239,7 +243,9 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
         {active.length === 0
           ? (
             <EmptyState title="No active strategies">
-              <a href="/strategies">Create or activate a strategy</a> to start trading.
+              <p>
+                <a href="/strategies">Create or activate a strategy</a> to start trading.
+              </p>
             </EmptyState>
           )
           : (

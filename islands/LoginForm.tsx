@@ -7,7 +7,9 @@
  */
 import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
-import { api, ApiError } from "../ui/api.ts";
+import { useEffect } from "preact/hooks";
+import { api, ApiError, readCookie } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 
 /** Props of {@link LoginForm}. */
 export interface LoginFormProps {
@@ -25,11 +27,21 @@ export function loginErrorMessage(error: unknown): string {
 
 /** Login island. */
 export default function LoginForm({ next }: LoginFormProps): JSX.Element {
+  const hydrated = useHydrated();
   const username = useSignal("");
   const password = useSignal("");
   const error = useSignal<string | null>(null);
   const fieldErrors = useSignal<Record<string, string>>({});
   const busy = useSignal(false);
+
+  const target = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+
+  useEffect(() => {
+    // The access cookie lives 15 minutes, the refresh cookie days: when a
+    // session still exists (its CSRF cookie is there), renew it silently.
+    if (!readCookie("aura_csrf")) return;
+    api("POST", "/api/v1/auth/refresh").then(() => location.assign(target), () => {});
+  }, []);
 
   const onSubmit = async (event: Event) => {
     event.preventDefault();
@@ -41,7 +53,7 @@ export default function LoginForm({ next }: LoginFormProps): JSX.Element {
         username: username.value.trim(),
         password: password.value,
       });
-      location.assign(next.startsWith("/") && !next.startsWith("//") ? next : "/");
+      location.assign(target);
     } catch (e) {
       if (e instanceof ApiError && e.issues.length) {
         fieldErrors.value = Object.fromEntries(e.issues.map((i) => [i.path, i.message]));
@@ -52,7 +64,7 @@ export default function LoginForm({ next }: LoginFormProps): JSX.Element {
   };
 
   return (
-    <form class="card form auth-form" onSubmit={onSubmit} noValidate>
+    <form method="post" class="card form auth-form" onSubmit={onSubmit} noValidate>
       <h1>Sign in</h1>
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
       <label for="login-username">Username or email</label>
@@ -81,7 +93,7 @@ export default function LoginForm({ next }: LoginFormProps): JSX.Element {
         aria-invalid={fieldErrors.value.password ? "true" : undefined}
       />
       {fieldErrors.value.password && <p class="field-error">{fieldErrors.value.password}</p>}
-      <button class="btn btn-primary" type="submit" disabled={busy.value}>
+      <button class="btn btn-primary" type="submit" disabled={busy.value || !hydrated}>
         {busy.value ? "Signing in…" : "Sign in"}
       </button>
       <p class="muted">

@@ -9,6 +9,7 @@
 import type { InputHTMLAttributes, JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 
 /** Client-side check of the password policy; null when it passes. */
 export function passwordProblem(password: string, username: string): string | null {
@@ -23,6 +24,7 @@ export function passwordProblem(password: string, username: string): string | nu
 
 /** Registration island. */
 export default function RegisterForm(): JSX.Element {
+  const hydrated = useHydrated();
   const username = useSignal("");
   const email = useSignal("");
   const password = useSignal("");
@@ -108,7 +110,7 @@ export default function RegisterForm(): JSX.Element {
   };
 
   return (
-    <form class="card form auth-form" onSubmit={onSubmit} noValidate>
+    <form method="post" class="card form auth-form" onSubmit={onSubmit} noValidate>
       <h1>Create your account</h1>
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
       {field("username", "Username", username, { autocomplete: "username", required: true })}
@@ -125,7 +127,7 @@ export default function RegisterForm(): JSX.Element {
         autocomplete: "new-password",
         required: true,
       })}
-      <button class="btn btn-primary" type="submit" disabled={busy.value}>
+      <button class="btn btn-primary" type="submit" disabled={busy.value || !hydrated}>
         {busy.value ? "Creating account…" : "Create account"}
       </button>
       <p class="muted">

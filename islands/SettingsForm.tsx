@@ -7,6 +7,7 @@
 import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 
 /** Props of {@link SettingsForm}. */
 export interface SettingsFormProps {
@@ -24,6 +25,7 @@ export interface SettingsFormProps {
 
 /** Settings island. */
 export default function SettingsForm(props: SettingsFormProps): JSX.Element {
+  const hydrated = useHydrated();
   const mode = useSignal(props.tradingMode);
   const symbol = useSignal(String(props.preferences.defaultSymbol ?? "BTCUSDT"));
   const interval = useSignal(String(props.preferences.defaultInterval ?? "1h"));
@@ -60,7 +62,7 @@ export default function SettingsForm(props: SettingsFormProps): JSX.Element {
   };
 
   return (
-    <form class="card form" onSubmit={save} aria-labelledby="mode-title">
+    <form method="post" class="card form" onSubmit={save} aria-labelledby="mode-title">
       <h2 id="mode-title">Trading mode</h2>
       <fieldset class="radio-group">
         <legend class="sr-only">Trading mode</legend>
@@ -123,7 +125,7 @@ export default function SettingsForm(props: SettingsFormProps): JSX.Element {
       </div>
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
       <div class="form-actions">
-        <button class="btn btn-primary" type="submit" disabled={busy.value}>
+        <button class="btn btn-primary" type="submit" disabled={busy.value || !hydrated}>
           {busy.value ? "Saving…" : "Save settings"}
         </button>
         {saved.value && <span class="pos" role="status">Saved</span>}

@@ -9,6 +9,7 @@
 import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
+import { useHydrated } from "../ui/hooks.ts";
 import type { SymbolOption } from "../ui/symbols.ts";
 import { type ConditionJson, ConditionList, newComparison } from "./_ConditionBuilder.tsx";
 
@@ -107,6 +108,7 @@ function under(issues: Record<string, string>, prefix: string): Record<string, s
 
 /** Strategy editor island. */
 export default function StrategyEditor(props: StrategyEditorProps): JSX.Element {
+  const hydrated = useHydrated();
   const draft = useSignal<StrategyDraft>(props.initial);
   const issues = useSignal<Record<string, string>>({});
   const error = useSignal<string | null>(null);
@@ -160,7 +162,13 @@ export default function StrategyEditor(props: StrategyEditorProps): JSX.Element 
     issues.value[path] && <p class="field-error" role="alert">{issues.value[path]}</p>;
 
   return (
-    <form class="card form editor" onSubmit={onSubmit} noValidate aria-label="Strategy">
+    <form
+      method="post"
+      class="card form editor"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label="Strategy"
+    >
       {props.isActive && (
         <p class="alert alert-warn">
           This strategy is running: deactivate it before changing its rules.
@@ -259,7 +267,11 @@ export default function StrategyEditor(props: StrategyEditorProps): JSX.Element 
 
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
       <div class="form-actions">
-        <button class="btn btn-primary" type="submit" disabled={busy.value || props.isActive}>
+        <button
+          class="btn btn-primary"
+          type="submit"
+          disabled={busy.value || props.isActive || !hydrated}
+        >
           {busy.value ? "Saving…" : props.id === null ? "Create strategy" : "Save changes"}
         </button>
         {saved.value && <span class="pos" role="status">{saved.value}</span>}
