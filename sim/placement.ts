@@ -8,6 +8,7 @@
 
 import {
   addDecimals,
+  ceilToStep,
   compareDecimals,
   divideDecimals,
   floorToStep,
@@ -116,11 +117,27 @@ function newOrder(
   };
 }
 
-/** What a resting order locks: quote (price × qty) for a BUY, base qty for a SELL. */
-function lockFor(rules: SymbolRules, side: Side, qty: string, price: string) {
-  return side === "BUY"
-    ? { asset: rules.quoteAsset, amount: fixed8(multiplyDecimals(qty, price)) }
-    : { asset: rules.baseAsset, amount: qty };
+/**
+ * What a resting order locks: base qty for a SELL; quote price × qty for a
+ * BUY, plus the commission when it will be charged in quote (so a fill can
+ * never overdraw the account).
+ */
+function lockFor(
+  engine: MatchingEngine,
+  rules: SymbolRules,
+  side: Side,
+  qty: string,
+  price: string,
+) {
+  if (side === "SELL") return { asset: rules.baseAsset, amount: qty };
+  const notional = multiplyDecimals(qty, price);
+  const withFee = engine.options.commissionAsset === "quote"
+    ? ceilToStep(
+      addDecimals(notional, multiplyDecimals(notional, engine.options.feeRate)),
+      "0.00000001",
+    )
+    : notional;
+  return { asset: rules.quoteAsset, amount: fixed8(withFee) };
 }
 
 /** Places one order; see {@link NewOrderRequest}. */
@@ -185,7 +202,7 @@ export function placeSingleOrder(
       return order;
     }
   }
-  const lock = lockFor(rules, req.side, qty, refPrice);
+  const lock = lockFor(engine, rules, req.side, qty, refPrice);
   account.lock(lock.asset, lock.amount);
   order.locked = lock;
   engine.store(order);
