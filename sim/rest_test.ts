@@ -196,10 +196,11 @@ Deno.test("[sim] a resting limit buy locks quote, is cancelled with a cancel rep
     });
     assert.equal(placed.body.status, "NEW");
     const locked = await signed(sim, "GET", "/api/v3/account", { omitZeroBalances: "true" });
+    // 550 for the order plus its 0.1% quote commission.
     assert.deepEqual(locked.body.balances, [{
       asset: "USDT",
-      free: "9450.00000000",
-      locked: "550.00000000",
+      free: "9449.45000000",
+      locked: "550.55000000",
     }]);
     const open = await signed(sim, "GET", "/api/v3/openOrders", { symbol: "BTCUSDT" });
     assert.equal(open.body.length, 1);
