@@ -29,7 +29,10 @@ export class DrawdownBreaker {
   /** Drawdown in percent (0–100] at which the breaker trips. */
   readonly maxDrawdownPercent: number;
   #peak = 0;
-  #drawdown = 0;
+  #last = 0;
+  // Equity below which the exact percentage is worth computing: a hair above
+  // the trip level, so the per-candle path is one comparison, no division.
+  #checkBelow = -Infinity;
   #halted = false;
 
   /** Creates a breaker tripping at `maxDrawdownPercent` percent below the peak. */
@@ -39,10 +42,13 @@ export class DrawdownBreaker {
 
   /** Feeds the current equity; returns true once the breaker has tripped. */
   update(equity: number): boolean {
-    if (equity > this.#peak) this.#peak = equity;
-    const peak = this.#peak;
-    this.#drawdown = peak > 0 ? ((peak - equity) / peak) * 100 : 0;
-    if (this.#drawdown >= this.maxDrawdownPercent) this.#halted = true;
+    this.#last = equity;
+    if (equity > this.#peak) {
+      this.#peak = equity;
+      this.#checkBelow = equity * (1 - this.maxDrawdownPercent / 100) * (1 + 1e-9);
+    } else if (equity <= this.#checkBelow && this.drawdownPercent >= this.maxDrawdownPercent) {
+      this.#halted = true;
+    }
     return this.#halted;
   }
 
@@ -58,13 +64,15 @@ export class DrawdownBreaker {
 
   /** Drawdown of the last equity fed, in percent of the peak. */
   get drawdownPercent(): number {
-    return this.#drawdown;
+    const peak = this.#peak;
+    return peak > 0 ? ((peak - this.#last) / peak) * 100 : 0;
   }
 
   /** Clears the peak and the halt (an operator's decision, never automatic). */
   reset(): void {
     this.#peak = 0;
-    this.#drawdown = 0;
+    this.#last = 0;
+    this.#checkBelow = -Infinity;
     this.#halted = false;
   }
 
@@ -76,21 +84,28 @@ export class DrawdownBreaker {
   /** Resumes from {@link snapshot}. */
   restore(s: DrawdownBreakerSnapshot): void {
     this.#peak = s.peak;
+    this.#last = s.peak;
+    this.#checkBelow = s.peak * (1 - this.maxDrawdownPercent / 100) * (1 + 1e-9);
     this.#halted = s.halted;
-    this.#drawdown = 0;
   }
 }
 
 /** Largest `(peak − equity) / peak` over the curve, in percent (0 for an empty curve). */
 export function maxDrawdownPercent(equity: ArrayLike<number>): number {
   let peak = -Infinity;
+  let trough = Infinity; // lowest equity since the current peak
   let worst = 0;
   for (let i = 0; i < equity.length; i++) {
     const e = equity[i]!;
-    if (e > peak) peak = e;
-    if (peak > 0) {
-      const dd = (peak - e) / peak;
-      if (dd > worst) worst = dd;
+    if (e > peak) {
+      peak = trough = e;
+    } else if (e < trough) {
+      // Only a new low since the peak can deepen the drawdown: divide only then.
+      trough = e;
+      if (peak > 0) {
+        const dd = (peak - e) / peak;
+        if (dd > worst) worst = dd;
+      }
     }
   }
   return worst * 100;

@@ -35,10 +35,12 @@ export function sharpeRatio(equity: ArrayLike<number>, periodsPerYear: number): 
   let prev = equity[0]!;
   for (let i = 1; i <= n; i++) {
     const e = equity[i]!;
-    const r = prev > 0 ? e / prev - 1 : 0;
-    sum += r;
-    sumSquares += r * r;
-    prev = e;
+    if (e !== prev) { // flat stretches (no position) are common: skip their division
+      const r = prev > 0 ? e / prev - 1 : 0;
+      sum += r;
+      sumSquares += r * r;
+      prev = e;
+    }
   }
   const mean = sum / n;
   const sd = Math.sqrt(Math.max(0, (sumSquares - sum * mean) / (n - 1)));
