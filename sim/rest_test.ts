@@ -370,3 +370,57 @@ Deno.test("[sim] depth answers a synthetic book one tick either side of the last
     assert.equal(res.body.bids.length, 5);
   });
 });
+
+Deno.test("[sim] newOrderRespType ACK and RESULT trim the answer like Binance", async () => {
+  await withSim(async (sim) => {
+    const order = (newOrderRespType: string) =>
+      signed(sim, "POST", "/api/v3/order", {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quoteOrderQty: "20",
+        newOrderRespType,
+      });
+    assert.deepEqual(Object.keys((await order("ACK")).body), [
+      "symbol",
+      "orderId",
+      "orderListId",
+      "clientOrderId",
+      "transactTime",
+    ]);
+    const result = (await order("RESULT")).body;
+    assert.equal(result.status, "FILLED");
+    assert.equal(result.fills, undefined);
+    assert.ok(Array.isArray((await order("FULL")).body.fills));
+    assert.equal((await order("NONE")).body.code, -1100);
+  });
+});
+
+Deno.test("[sim] order lists are found by list client id and listed in allOrderList", async () => {
+  await withSim(async (sim) => {
+    await signed(sim, "POST", "/api/v3/orderList/oco", {
+      symbol: "BTCUSDT",
+      side: "SELL",
+      quantity: "0.001",
+      listClientOrderId: "list-a",
+      aboveType: "LIMIT_MAKER",
+      abovePrice: "62000",
+      belowType: "STOP_LOSS",
+      belowStopPrice: "58000",
+    });
+    const byId = await signed(sim, "GET", "/api/v3/orderList", { origClientOrderId: "list-a" });
+    assert.equal(byId.body.listClientOrderId, "list-a");
+    assert.equal(byId.body.orders.length, 2);
+    await signed(sim, "DELETE", "/api/v3/orderList", {
+      symbol: "BTCUSDT",
+      listClientOrderId: "list-a",
+    });
+    assert.deepEqual((await signed(sim, "GET", "/api/v3/openOrderList")).body, []);
+    const all = await signed(sim, "GET", "/api/v3/allOrderList");
+    assert.deepEqual(all.body.map((l: { listOrderStatus: string }) => l.listOrderStatus), [
+      "ALL_DONE",
+    ]);
+    const missing = await signed(sim, "GET", "/api/v3/orderList", { orderListId: 99 });
+    assert.equal(missing.body.code, -2013);
+  }, { balances: { BTC: "0.001" } });
+});

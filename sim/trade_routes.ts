@@ -21,7 +21,12 @@ import type { Route, RouteInput } from "./rest.ts";
 function respType(params: Params, order: SimOrder): NewOrderRespType {
   const asked = params.string("newOrderRespType")?.toUpperCase();
   if (asked === "ACK" || asked === "RESULT" || asked === "FULL") return asked;
-  if (asked !== undefined) throw new BinanceError(-1177, "Invalid newOrderRespType.");
+  if (asked !== undefined) {
+    throw new BinanceError(
+      -1100,
+      "Illegal characters found in parameter 'newOrderRespType'; legal range is 'ACK, RESULT, FULL'.",
+    );
+  }
   // Binance: MARKET and LIMIT default to FULL, every other type to ACK.
   return order.type === "MARKET" || order.type === "LIMIT" ? "FULL" : "ACK";
 }
