@@ -393,6 +393,7 @@ Deno.test("[sim] newOrderRespType ACK and RESULT trim the answer like Binance", 
     assert.equal(result.fills, undefined);
     assert.ok(Array.isArray((await order("FULL")).body.fills));
     assert.equal((await order("NONE")).body.code, -1100);
+    assert.equal(sim.orders(API_KEY).length, 3, "the rejected request placed nothing");
   });
 });
 

@@ -14,11 +14,11 @@ import {
   orderListResponse,
   orderQueryResponse,
 } from "./orders.ts";
-import type { NewOrderRespType, SimOrder, SimOrderList } from "./orders.ts";
+import type { NewOrderRespType, OrderType, SimOrderList } from "./orders.ts";
 import type { Params } from "./params.ts";
 import type { Route, RouteInput } from "./rest.ts";
 
-function respType(params: Params, order: SimOrder): NewOrderRespType {
+function respType(params: Params, type: OrderType): NewOrderRespType {
   const asked = params.string("newOrderRespType")?.toUpperCase();
   if (asked === "ACK" || asked === "RESULT" || asked === "FULL") return asked;
   if (asked !== undefined) {
@@ -28,7 +28,7 @@ function respType(params: Params, order: SimOrder): NewOrderRespType {
     );
   }
   // Binance: MARKET and LIMIT default to FULL, every other type to ACK.
-  return order.type === "MARKET" || order.type === "LIMIT" ? "FULL" : "ACK";
+  return type === "MARKET" || type === "LIMIT" ? "FULL" : "ACK";
 }
 
 function orderSelector(params: Params): { orderId?: number; origClientOrderId?: string } {
@@ -54,6 +54,8 @@ function newOrder({ ctx, params, account }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
   const side = params.side();
   const type = params.orderType();
+  // Validated before placing: a bad parameter must never leave an executed order behind.
+  const detail = respType(params, type);
   const order = ctx.engine.placeOrder(account, {
     symbol,
     side,
@@ -65,7 +67,7 @@ function newOrder({ ctx, params, account }: RouteInput): unknown {
     ...optional("stopPrice", params.decimal("stopPrice")),
     ...optional("newClientOrderId", params.clientId("newClientOrderId")),
   });
-  return newOrderResponse(order, respType(params, order), order.time);
+  return newOrderResponse(order, detail, order.time);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
