@@ -214,3 +214,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test("[ccxt] limit orders, open orders, cancel, trades and ticker parse as unified structures", async () => {
+  await withCcxt(async (exchange) => {
+    await exchange.loadMarkets();
+    const bid = await exchange.createLimitBuyOrder("BTC/USDT", 0.001, 55000, {
+      newClientOrderId: "aura-bid",
+    });
+    assert.equal(bid.status, "open");
+    assert.equal(bid.clientOrderId, "aura-bid");
+    const open = await exchange.fetchOpenOrders("BTC/USDT");
+    assert.deepEqual(open.map((o: { id: string }) => o.id), [bid.id]);
+    const cancelled = await exchange.cancelOrder(bid.id, "BTC/USDT");
+    assert.equal(cancelled.status, "canceled");
+    assert.equal((await exchange.fetchOrder(bid.id, "BTC/USDT")).status, "canceled");
+    await exchange.createMarketBuyOrderWithCost("BTC/USDT", 30);
+    const trades = await exchange.fetchMyTrades("BTC/USDT");
+    assert.equal(trades.length, 1);
+    assert.equal(trades[0].price, 60000);
+    assert.equal(trades[0].amount, 0.0005);
+    assert.deepEqual(trades[0].fee, { currency: "USDT", cost: 0.03 });
+    const ticker = await exchange.fetchTicker("BTC/USDT");
+    assert.equal(ticker.last, 60000);
+  });
+});
