@@ -21,7 +21,13 @@ import type { RateLimiter } from "./services/rate_limit.ts";
 import type { MetricsRegistry } from "./services/metrics.ts";
 import type { KeyValidator } from "./services/api_keys.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
-import { errorHandler, installSession, notFoundHandler } from "./routes/api/_middleware.ts";
+import {
+  authenticateRequest,
+  errorHandler,
+  installSession,
+  notFoundHandler,
+} from "./routes/api/_middleware.ts";
+import { createPages, type PipelineHealth } from "./routes/mod.tsx";
 import { accessTokensFor } from "./routes/api/auth.ts";
 import { systemRoutes } from "./routes/api/system.ts";
 
@@ -52,6 +58,10 @@ export interface AppDeps {
   healthChecks?: Record<string, HealthCheck>;
   /** The exchange of a user in their current trading mode (portfolio balances, manual close). */
   exchangeFactory?: (userId: number) => Promise<Exchange>;
+  /** Pipeline health for the pages' first paint (the SSE stream updates it). */
+  pipelineHealth?: () => Promise<PipelineHealth> | PipelineHealth;
+  /** Latest price of a symbol as a decimal string, for the pages' first paint. */
+  latestPrice?: (symbol: string) => Promise<string | null> | string | null;
 }
 
 /** Largest accepted request body. */
@@ -131,6 +141,17 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route("/", systemRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
+  app.route(
+    "/",
+    createPages({
+      db: deps.db,
+      clock: deps.clock,
+      authenticate: authenticateRequest,
+      paperBalanceUsd: deps.config.AURA_PAPER_BALANCE_USDT,
+      ...(deps.pipelineHealth ? { health: deps.pipelineHealth } : {}),
+      ...(deps.latestPrice ? { latestPrice: deps.latestPrice } : {}),
+    }),
+  );
 
   app.onError(errorHandler);
   app.notFound(notFoundHandler);
