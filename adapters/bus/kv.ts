@@ -9,7 +9,10 @@
  * handler) only once that consumer is done: handled, re-enqueued with a delay
  * after a failure, or dead-lettered under `[prefix, "dead", topic, group, id]`.
  * Copies for a group with no consumer here are re-enqueued for another
- * listener. Across processes sharing a file this works but KV delivers slowly.
+ * listener (after 250 ms). A copy being handled when the bus closes is left
+ * unacknowledged, and KV hands it out again once its own lease on it expires.
+ * Across processes sharing a file this works, but KV delivers slowly there
+ * (PLATFORM.md: ~60 s): use Redis Streams to scale out.
  *
  * @module
  */
@@ -66,7 +69,7 @@ export class KvBus implements Bus {
   readonly #kv: Deno.Kv;
   readonly #prefix: string;
   readonly #groups = new Map<string, LocalGroup>();
-  readonly #listening: Promise<void>;
+  #listening: Promise<void> | null = null;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #publisherId = crypto.randomUUID();
   // Last sequence number sent to each topic/group, to link the next copy to it.
@@ -77,7 +80,8 @@ export class KvBus implements Bus {
 
   /**
    * Opens (or creates) the KV database at `path` (`":memory:"` for a private
-   * one) and starts listening to its queue.
+   * one). The queue is read from the first `subscribe` on: a bus that only
+   * publishes never takes copies meant for consumers elsewhere.
    */
   static async open(path = ":memory:", options: { prefix?: string } = {}): Promise<KvBus> {
     return new KvBus(await Deno.openKv(path), options.prefix ?? "aura_bus");
@@ -86,7 +90,6 @@ export class KvBus implements Bus {
   private constructor(kv: Deno.Kv, prefix: string) {
     this.#kv = kv;
     this.#prefix = prefix;
-    this.#listening = kv.listenQueue((message) => this.#receive(message as QueueMessage));
   }
 
   /** Enqueues one copy of the event per group registered on the topic, atomically. */
@@ -123,6 +126,7 @@ export class KvBus implements Bus {
   ): Promise<Subscription> {
     this.#assertOpen(`subscribe "${group}" to "${topic}"`);
     await this.#kv.set([this.#prefix, "groups", topic, group], true);
+    this.#listening ??= this.#kv.listenQueue((message) => this.#receive(message as QueueMessage));
     const local = this.#group(topic, group);
     const consumer: Consumer = {
       handler,
@@ -145,7 +149,7 @@ export class KvBus implements Bus {
       local.consumers = [];
     }
     this.#kv.close();
-    await this.#listening.catch(() => {});
+    await this.#listening?.catch(() => {});
   }
 
   #group(topic: Topic, group: string): LocalGroup {
