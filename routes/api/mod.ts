@@ -11,6 +11,7 @@ import { buildOpenApi } from "../../services/openapi.ts";
 import type { ApiEnv } from "./_env.ts";
 import { rateLimit, requireAuth } from "./_middleware.ts";
 import { authRoutes } from "./auth.ts";
+import { eventsRoutes } from "./events.ts";
 import { portfolioRoutes, tradesRoutes } from "./portfolio.ts";
 import { settingsRoutes } from "./settings.ts";
 import { backtestsRoutes, strategiesRoutes } from "./strategies.ts";
@@ -36,6 +37,7 @@ export function apiRoutes(deps: AppDeps): Hono<ApiEnv> {
     "/backtests": backtestsRoutes(deps),
     "/portfolio": portfolioRoutes(deps),
     "/trades": tradesRoutes(deps),
+    "/events": eventsRoutes(deps),
   };
   for (const [path, sub] of Object.entries(protectedRoutes)) {
     api.use(`${path}/*`, requireAuth, rateLimit(deps.rateLimiter, limits));
