@@ -7,7 +7,7 @@
  */
 
 import type { Account } from "./accounts.ts";
-import { authenticate } from "./auth.ts";
+import { accountOfKey, authenticate } from "./auth.ts";
 import { BinanceError } from "./binance_error.ts";
 import type { Faults } from "./faults.ts";
 import type { MatchingEngine } from "./matching.ts";
@@ -38,6 +38,8 @@ export interface RestContext {
   now: () => number;
   /** Every REST request, in arrival order. */
   requestLog: RequestLogEntry[];
+  /** Legacy user data stream keys: listenKey → API key. */
+  listenKeys: Map<string, string>;
 }
 
 /** What a route handler receives. */
@@ -56,6 +58,8 @@ export interface Route {
   handle: (input: RouteInput) => unknown;
   /** Needs X-MBX-APIKEY and a signature. */
   signed: boolean;
+  /** Needs X-MBX-APIKEY only (USER_STREAM endpoints). */
+  keyed?: boolean;
   /** Request weight added to X-MBX-USED-WEIGHT-1M. */
   weight: number;
   /** Counts as an order request (fault rates and order-count headers apply). */
@@ -121,7 +125,9 @@ export class RestHandler {
         );
       }
       const params = new Params(merged);
-      const account = route.signed
+      const account = route.keyed
+        ? accountOfKey(request.headers.get("x-mbx-apikey"), ctx.accounts)
+        : route.signed
         ? await authenticate(
           request.headers.get("x-mbx-apikey"),
           ctx.accounts,

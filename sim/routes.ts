@@ -181,6 +181,48 @@ function route(handle: Route["handle"], weight = 1, signed = false, order = fals
   return { handle, weight, signed, order };
 }
 
+function listenKeyOf({ ctx, params, account }: RouteInput): string {
+  const listenKey = params.requiredString("listenKey");
+  if (ctx.listenKeys.get(listenKey) !== account.apiKey) {
+    throw new BinanceError(-1125, "This listenKey does not exist.");
+  }
+  return listenKey;
+}
+
+/** USER_STREAM endpoints: API key header, no signature. */
+const USER_STREAM: Record<string, Route> = {
+  "POST /api/v3/userDataStream": {
+    handle: ({ ctx, account }) => {
+      // One key per account, as Binance returns the same key while it is valid.
+      for (const [key, apiKey] of ctx.listenKeys) {
+        if (apiKey === account.apiKey) return { listenKey: key };
+      }
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      const listenKey = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      ctx.listenKeys.set(listenKey, account.apiKey);
+      return { listenKey };
+    },
+    weight: 2,
+    signed: false,
+    keyed: true,
+    order: false,
+  },
+  "PUT /api/v3/userDataStream": {
+    handle: (input) => (listenKeyOf(input), {}),
+    weight: 2,
+    signed: false,
+    keyed: true,
+    order: false,
+  },
+  "DELETE /api/v3/userDataStream": {
+    handle: (input) => (input.ctx.listenKeys.delete(listenKeyOf(input)), {}),
+    weight: 2,
+    signed: false,
+    keyed: true,
+    order: false,
+  },
+};
+
 /** Every endpoint the simulator speaks, keyed by `"METHOD /path"`. */
 export const ROUTES: Readonly<Record<string, Route>> = {
   "GET /api/v3/ping": route(() => ({})),
@@ -199,5 +241,6 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   // ccxt asks for margin pairs on loadMarkets when sapi is reachable; the simulator has none.
   "GET /sapi/v1/margin/allPairs": route(() => [], 1, true),
   "GET /sapi/v1/margin/isolated/allPairs": route(() => [], 1, true),
+  ...USER_STREAM,
   ...TRADE_ROUTES,
 };

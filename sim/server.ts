@@ -100,7 +100,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const hubRef: { hub?: WsHub } = {};
   const faults = new Faults(random, () => hubRef.hub?.closeAll());
   const now = () => Date.now() + faults.clockSkewMs;
-  const hub = hubRef.hub = new WsHub({ accounts, now });
+  const listenKeys = new Map<string, string>();
+  const hub = hubRef.hub = new WsHub({ accounts, now, listenKeys });
   const engine = new MatchingEngine(market, {
     feeRate: String(opts.feeRate ?? 0.001),
     commissionAsset: opts.commissionAsset ?? "quote",
@@ -115,7 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
   const requestLog: RequestLogEntry[] = [];
   const aggregator = new CandleAggregator();
-  const rest = new RestHandler({ engine, accounts, symbols, faults, now, requestLog });
+  const rest = new RestHandler({ engine, accounts, symbols, faults, now, requestLog, listenKeys });
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({

@@ -19,6 +19,8 @@ interface StreamClient {
   socket: WebSocket;
   combined: boolean;
   streams: Set<string>;
+  /** Legacy user data streams on this connection: listenKey → API key. */
+  listenKeys: Map<string, string>;
 }
 
 interface ApiClient {
@@ -32,6 +34,8 @@ export interface WsContext {
   accounts: Map<string, Account>;
   /** Server time, ms. */
   now: () => number;
+  /** Legacy user data stream keys (`POST /api/v3/userDataStream`): listenKey → API key. */
+  listenKeys: Map<string, string>;
 }
 
 function send(socket: WebSocket, message: unknown): void {
@@ -75,7 +79,12 @@ export class WsHub {
       : [url.pathname.slice("/ws/".length)];
     // ccxt connects to /ws/0, /ws/1 …: a bare number names a connection, not a stream.
     const streams = new Set(initial.filter((s) => s.includes("@")).map((s) => s.toLowerCase()));
-    const client: StreamClient = { socket, combined, streams };
+    const listenKeys = new Map<string, string>();
+    for (const name of initial) {
+      const apiKey = this.#ctx.listenKeys.get(name);
+      if (apiKey) listenKeys.set(name, apiKey);
+    }
+    const client: StreamClient = { socket, combined, streams, listenKeys };
     this.#streams.add(client);
     socket.onclose = () => this.#streams.delete(client);
     socket.onerror = () => this.#streams.delete(client);
@@ -213,8 +222,14 @@ export class WsHub {
     }];
   }
 
-  /** Pushes a user data event to every subscription of `apiKey`. */
+  /** Pushes a user data event to every subscription of `apiKey` (WebSocket API and listenKey streams). */
   publishUserEvent(apiKey: string, event: UserEvent): void {
+    for (const client of this.#streams) {
+      for (const [listenKey, key] of client.listenKeys) {
+        if (key !== apiKey || !this.#ctx.listenKeys.has(listenKey)) continue;
+        send(client.socket, client.combined ? { stream: listenKey, data: event } : event);
+      }
+    }
     for (const client of this.#api) {
       for (const [subscriptionId, key] of client.subscriptions) {
         if (key === apiKey) send(client.socket, { subscriptionId, event });

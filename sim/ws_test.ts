@@ -246,3 +246,46 @@ Deno.test("[sim] 1m pushes also close 5m candles on the 5m stream and in klines"
     }
   });
 });
+
+Deno.test("[sim] a legacy listenKey stream receives raw user data events", async () => {
+  await withSim(async (sim) => {
+    const created = await fetch(`${sim.url}/api/v3/userDataStream`, {
+      method: "POST",
+      headers: { "X-MBX-APIKEY": API_KEY },
+    });
+    const { listenKey } = await created.json();
+    assert.match(listenKey, /^[0-9a-f]{64}$/);
+    const stream = await connect(`${sim.wsUrl}/ws/${listenKey}`);
+    try {
+      await signed(sim, "POST", "/api/v3/order", {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quoteOrderQty: "20",
+        newClientOrderId: "legacy-1",
+      });
+      await waitFor(
+        () => stream.messages.some((m) => m.e === "outboundAccountPosition"),
+        "the balance event",
+      );
+      const trade = stream.messages.find((m) => m.e === "executionReport" && m.x === "TRADE");
+      assert.equal(trade.c, "legacy-1");
+      const keepAlive = await fetch(`${sim.url}/api/v3/userDataStream?listenKey=${listenKey}`, {
+        method: "PUT",
+        headers: { "X-MBX-APIKEY": API_KEY },
+      });
+      assert.deepEqual(await keepAlive.json(), {});
+      await (await fetch(`${sim.url}/api/v3/userDataStream?listenKey=${listenKey}`, {
+        method: "DELETE",
+        headers: { "X-MBX-APIKEY": API_KEY },
+      })).body?.cancel();
+      const gone = await fetch(`${sim.url}/api/v3/userDataStream?listenKey=${listenKey}`, {
+        method: "PUT",
+        headers: { "X-MBX-APIKEY": API_KEY },
+      });
+      assert.deepEqual(await gone.json(), { code: -1125, msg: "This listenKey does not exist." });
+    } finally {
+      await stream.close();
+    }
+  });
+});
