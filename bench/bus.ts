@@ -226,8 +226,8 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
-/** Runs every adapter (Redis only when reachable) and returns the figures. */
-export async function benchBus(): Promise<BusBenchResult[]> {
+/** Runs every adapter (Redis only when reachable) and returns one result per adapter. */
+export async function measureBuses(): Promise<BusBenchResult[]> {
   const results: BusBenchResult[] = [];
   const withRedis = await redisReachable();
   for (const target of TARGETS) {
@@ -237,11 +237,25 @@ export async function benchBus(): Promise<BusBenchResult[]> {
   return results;
 }
 
+/**
+ * The figures for `deno task bench` (bench/mod.ts): per adapter `<name> p50 ms`,
+ * `<name> p99 ms` and `<name> msg/s`.
+ */
+export async function benchBus(): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const r of await measureBuses()) {
+    figures[`${r.name} p50 ms`] = r.p50Ms;
+    figures[`${r.name} p99 ms`] = r.p99Ms;
+    figures[`${r.name} msg/s`] = Math.round(r.perSecond);
+  }
+  return figures;
+}
+
 if (import.meta.main) {
   if (!(await redisReachable())) {
     console.log(`bus redis-streams: skipped (${REDIS_URL} unreachable)`);
   }
-  for (const r of await benchBus()) {
+  for (const r of await measureBuses()) {
     console.log(
       `bus ${r.name}: p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, ` +
         `${Math.round(r.perSecond)} msg/s (latency n=${r.latencyCount}, burst n=${r.burstCount})`,
