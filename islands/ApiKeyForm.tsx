@@ -9,6 +9,7 @@ import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
 import { useHydrated } from "../ui/hooks.ts";
+import { keysReady } from "../ui/shared_state.ts";
 
 /** Key status as the API reports it. */
 export interface KeyStatus {
@@ -49,6 +50,7 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
     busy.value = "check";
     try {
       status.value = await api<KeyStatus>("GET", "/api/v1/settings/api-keys/status");
+      keysReady.value = status.value.valid;
     } catch (e) {
       error.value = e instanceof ApiError ? e.message : "Cannot check the keys right now";
     }
@@ -87,6 +89,7 @@ export default function ApiKeyForm(props: ApiKeyFormProps): JSX.Element {
       await api("DELETE", "/api/v1/settings/api-keys");
       masked.value = null;
       status.value = null;
+      keysReady.value = false;
     } catch (e) {
       error.value = e instanceof ApiError ? e.message : "Something went wrong; please try again";
     }

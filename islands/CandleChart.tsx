@@ -97,21 +97,34 @@ export default function CandleChart(props: CandleChartProps): JSX.Element {
         Object.entries(indicators).forEach(([key, values], i) => {
           const family = /^(RSI|MACD)/.exec(key)?.[1];
           if (family && !panes.has(family)) panes.set(family, panes.size + 1);
-          const series = chart.addSeries(lc.LineSeries, {
+          const pane = family ? panes.get(family)! : 0;
+          const points = values.flatMap((v, j) =>
+            v === null || !Number.isFinite(v) || times[j] === undefined
+              ? []
+              : [{ time: times[j] as never, value: v }]
+          );
+          if (key.endsWith(".histogram")) {
+            chart.addSeries(lc.HistogramSeries, {
+              color: "#8b96a8",
+              title: indicatorLabel(key),
+              priceLineVisible: false,
+              lastValueVisible: false,
+            }, pane).setData(points.map((p) => ({
+              ...p,
+              color: p.value >= 0 ? "rgba(46,189,133,.55)" : "rgba(246,70,93,.55)",
+            })));
+            return;
+          }
+          chart.addSeries(lc.LineSeries, {
             color: COLORS[i % COLORS.length],
             lineWidth: 1,
             title: indicatorLabel(key),
             priceLineVisible: false,
             lastValueVisible: false,
-          }, family ? panes.get(family)! : 0);
-          series.setData(
-            values.flatMap((v, j) =>
-              v === null || !Number.isFinite(v) || times[j] === undefined
-                ? []
-                : [{ time: times[j] as never, value: v }]
-            ),
-          );
+          }, pane).setData(points);
         });
+        // Candles get most of the height; oscillators a strip each.
+        chart.panes().forEach((p, i) => p.setStretchFactor(i === 0 ? 3 : 1));
         const markers = ((data.markers ?? []) as Json[]).map((m) => {
           const entry = String(m.kind ?? m.type) === "entry";
           return {

@@ -67,32 +67,36 @@ export default function LoginForm({ next }: LoginFormProps): JSX.Element {
     <form method="post" class="card form auth-form" onSubmit={onSubmit} noValidate>
       <h1>Sign in</h1>
       {error.value && <p class="alert alert-error" role="alert">{error.value}</p>}
-      <label for="login-username">Username or email</label>
-      <input
-        id="login-username"
-        name="username"
-        autocomplete="username"
-        required
-        value={username.value}
-        onInput={(e) => username.value = (e.target as HTMLInputElement).value}
-        aria-invalid={fieldErrors.value.username ? "true" : undefined}
-        aria-describedby={fieldErrors.value.username ? "login-username-error" : undefined}
-      />
-      {fieldErrors.value.username && (
-        <p class="field-error" id="login-username-error">{fieldErrors.value.username}</p>
-      )}
-      <label for="login-password">Password</label>
-      <input
-        id="login-password"
-        name="password"
-        type="password"
-        autocomplete="current-password"
-        required
-        value={password.value}
-        onInput={(e) => password.value = (e.target as HTMLInputElement).value}
-        aria-invalid={fieldErrors.value.password ? "true" : undefined}
-      />
-      {fieldErrors.value.password && <p class="field-error">{fieldErrors.value.password}</p>}
+      <div class="field">
+        <label for="login-username">Username or email</label>
+        <input
+          id="login-username"
+          name="username"
+          autocomplete="username"
+          required
+          value={username.value}
+          onInput={(e) => username.value = (e.target as HTMLInputElement).value}
+          aria-invalid={fieldErrors.value.username ? "true" : undefined}
+          aria-describedby={fieldErrors.value.username ? "login-username-error" : undefined}
+        />
+        {fieldErrors.value.username && (
+          <p class="field-error" id="login-username-error">{fieldErrors.value.username}</p>
+        )}
+      </div>
+      <div class="field">
+        <label for="login-password">Password</label>
+        <input
+          id="login-password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={password.value}
+          onInput={(e) => password.value = (e.target as HTMLInputElement).value}
+          aria-invalid={fieldErrors.value.password ? "true" : undefined}
+        />
+        {fieldErrors.value.password && <p class="field-error">{fieldErrors.value.password}</p>}
+      </div>
       <button class="btn btn-primary" type="submit" disabled={busy.value || !hydrated}>
         {busy.value ? "Signing in…" : "Sign in"}
       </button>

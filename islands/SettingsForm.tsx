@@ -8,6 +8,7 @@ import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
 import { useHydrated } from "../ui/hooks.ts";
+import { keysReady } from "../ui/shared_state.ts";
 
 /** Props of {@link SettingsForm}. */
 export interface SettingsFormProps {
@@ -32,6 +33,8 @@ export default function SettingsForm(props: SettingsFormProps): JSX.Element {
   const error = useSignal<string | null>(null);
   const saved = useSignal(false);
   const busy = useSignal(false);
+
+  const ready = keysReady.value ?? props.keysReady;
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -84,7 +87,7 @@ export default function SettingsForm(props: SettingsFormProps): JSX.Element {
             name="mode"
             value="live"
             checked={mode.value === "live"}
-            disabled={!props.keysReady && props.tradingMode !== "live"}
+            disabled={!ready && props.tradingMode !== "live"}
             onChange={() => mode.value = "live"}
           />
           <span>
@@ -92,9 +95,7 @@ export default function SettingsForm(props: SettingsFormProps): JSX.Element {
           </span>
         </label>
       </fieldset>
-      {!props.keysReady && (
-        <p class="hint">Live mode becomes available once valid API keys are stored.</p>
-      )}
+      {!ready && <p class="hint">Live mode becomes available once valid API keys are stored.</p>}
       {mode.value === "live" && (
         <p class="alert alert-error" role="alert">
           Live mode: active strategies trade real funds. Start with a small position size.

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { passwordProblem } from "./RegisterForm.tsx";
+import { loginErrorMessage } from "./LoginForm.tsx";
+import { defaultDraft, draftProblems } from "./StrategyEditor.tsx";
+import { fractionOf, resultIdOf } from "./BacktestPanel.tsx";
+import { indicatorLabel, toSeconds } from "./CandleChart.tsx";
+import { maskKey } from "./ApiKeyForm.tsx";
+import { ApiError } from "../ui/api.ts";
+import { parseStrategy } from "../engine/strategy/rules.ts";
+
+Deno.test("passwordProblem() mirrors the API's password policy", () => {
+  assert.equal(passwordProblem("short1", "bob"), "Use at least 10 characters");
+  assert.equal(passwordProblem("onlyletters", "bob"), "Use both letters and digits");
+  assert.equal(passwordProblem("1234567890", "bob"), "Use both letters and digits");
+  assert.equal(passwordProblem("Alice12345x", "alice12345X"), "Must differ from the username");
+  assert.equal(passwordProblem("correct horse 42", "bob"), null);
+});
+
+Deno.test("loginErrorMessage() explains the API's codes", () => {
+  assert.equal(
+    loginErrorMessage(new ApiError("AUTH_001", "Invalid credentials", 401)),
+    "Username or password is incorrect",
+  );
+  assert.match(loginErrorMessage(new ApiError("API_003", "Too many", 429)), /wait a few minutes/);
+  assert.equal(loginErrorMessage(new Error("boom")), "Something went wrong; please try again");
+});
+
+Deno.test("the builder's default draft is a strategy the engine accepts", () => {
+  const draft = { ...defaultDraft(), name: "Default" };
+  assert.deepEqual(draftProblems(draft, undefined), {});
+  const parsed = parseStrategy(draft);
+  assert.equal(parsed.entryConditions.length, 1);
+});
+
+Deno.test("draftProblems() flags a position below the symbol's minimum order", () => {
+  const draft = defaultDraft();
+  draft.riskParams.positionSizeUsd = 2;
+  draft.riskParams.stopLossPercent = 100;
+  const problems = draftProblems(draft, {
+    symbol: "BTCUSDT",
+    baseAsset: "BTC",
+    minQty: "0.00001",
+    stepSize: "0.00001",
+    minNotional: "5",
+  });
+  assert.equal(problems.name, "Give the strategy a name");
+  assert.match(problems["riskParams.positionSizeUsd"]!, /at least 5 USDT/);
+  assert.match(problems["riskParams.stopLossPercent"]!, /below 100/);
+});
+
+Deno.test("resultIdOf() and fractionOf() read the backtest job and its events", () => {
+  const job = { id: "b1f0", status: "done", progress: 1, resultId: 12 };
+  assert.equal(resultIdOf(job), 12);
+  assert.equal(fractionOf(job), 1);
+  assert.equal(resultIdOf({ jobId: "x", backtestId: 7 }), 7);
+  assert.equal(resultIdOf({ jobId: "x", backtestId: null, error: { message: "no" } }), null);
+  assert.equal(resultIdOf({ id: "b1f0", status: "running", resultId: null }), null);
+  assert.equal(fractionOf({ progress: 45 }), 0.45);
+  assert.equal(fractionOf({}), null);
+});
+
+Deno.test("chart helpers name indicator keys and convert times to seconds", () => {
+  assert.equal(indicatorLabel("RSI:14"), "RSI(14)");
+  assert.equal(indicatorLabel("MACD:12:26:9.signal"), "MACD(12,26,9) signal");
+  assert.equal(toSeconds(1_640_995_200_000), 1_640_995_200);
+  assert.equal(toSeconds(1_640_995_200), 1_640_995_200);
+  assert.equal(toSeconds("2022-01-01T00:00:00Z"), 1_640_995_200);
+});
+
+Deno.test("maskKey() masks like the API", () => {
+  assert.equal(maskKey("PUBLICkeyABCDEFGH12345678wxyz"), "PUBL…wxyz");
+  assert.equal(maskKey("short"), "****");
+});
