@@ -274,3 +274,29 @@ Deno.test("[sim] OCO leg types follow Binance's rules (-1158, -1166, -1197)", as
     });
   }, { balances: { BTC: "0.01" } });
 });
+
+Deno.test("[sim] the deprecated /api/v3/order/oco places the same protective pair", async () => {
+  await withSim(async (sim) => {
+    const res = await signed(sim, "POST", "/api/v3/order/oco", {
+      symbol: "BTCUSDT",
+      side: "SELL",
+      quantity: "0.01",
+      price: "63000",
+      stopPrice: "58000",
+      stopLimitPrice: "57900",
+      stopLimitTimeInForce: "GTC",
+      limitClientOrderId: "old-tp",
+      stopClientOrderId: "old-sl",
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      res.body.orderReports.map((
+        r: { type: string; clientOrderId: string },
+      ) => [r.type, r.clientOrderId]),
+      [
+        ["STOP_LOSS_LIMIT", "old-sl"],
+        ["LIMIT_MAKER", "old-tp"],
+      ],
+    );
+  }, { balances: { BTC: "0.01" } });
+});

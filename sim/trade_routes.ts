@@ -95,6 +95,27 @@ function newOco({ ctx, params, account }: RouteInput): unknown {
   return orderListResponse(list, legs, legs.map((leg) => listLegReport(leg, list.transactionTime)));
 }
 
+/** The deprecated `POST /api/v3/order/oco`, mapped onto the new endpoint's legs (SELL). */
+function legacyOco({ ctx, params, account }: RouteInput): unknown {
+  const symbol = params.symbol(ctx.symbols);
+  const stopLimitPrice = params.decimal("stopLimitPrice");
+  const { list, legs } = ctx.engine.placeOco(account, {
+    symbol,
+    side: params.side(),
+    aboveType: "LIMIT_MAKER",
+    belowType: stopLimitPrice === undefined ? "STOP_LOSS" : "STOP_LOSS_LIMIT",
+    ...optional("quantity", params.decimal("quantity")),
+    ...optional("listClientOrderId", params.clientId("listClientOrderId")),
+    ...optional("aboveClientOrderId", params.clientId("limitClientOrderId")),
+    ...optional("abovePrice", params.decimal("price")),
+    ...optional("belowClientOrderId", params.clientId("stopClientOrderId")),
+    ...optional("belowStopPrice", params.decimal("stopPrice")),
+    ...optional("belowPrice", stopLimitPrice),
+    ...optional("belowTimeInForce", params.timeInForce("stopLimitTimeInForce")),
+  });
+  return orderListResponse(list, legs, legs.map((leg) => listLegReport(leg, list.transactionTime)));
+}
+
 function getOrder({ ctx, params, account }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
   return orderQueryResponse(ctx.engine.getOrder(account, symbol, orderSelector(params)));
@@ -222,6 +243,7 @@ export const TRADE_ROUTES: Readonly<Record<string, Route>> = {
   "GET /api/v3/openOrders": route(openOrders, 6),
   "GET /api/v3/allOrders": route(allOrders, 20),
   "POST /api/v3/orderList/oco": route(newOco, 1, true),
+  "POST /api/v3/order/oco": route(legacyOco, 1, true),
   "GET /api/v3/orderList": route(getOrderList, 4),
   "DELETE /api/v3/orderList": route(cancelOrderList, 1, true),
   "GET /api/v3/openOrderList": route(orderLists(true), 6),
