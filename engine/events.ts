@@ -15,6 +15,7 @@ import { z } from "zod";
 import { AuraError } from "./errors.ts";
 import type { KlineData } from "./candle.ts";
 import { isDecimalString } from "./orders/decimal.ts";
+import type { OrderEvent as ExchangeOrderEvent } from "./ports/exchange.ts";
 import { RiskParamsSchema } from "./strategy/rules.ts";
 
 /** The only event format version this code reads and writes. */
@@ -268,4 +269,76 @@ export function parseEvent(input: unknown): AuraEvent {
     throw new AuraError("SYS_003", `Cannot read event "${String(type)}": ${summary}`, { issues });
   }
   return deepFreeze(result.data) as AuraEvent;
+}
+
+/** What the exchange does not know about an order: whose it is. */
+export interface OrderOwner {
+  /** The user. */
+  userId: number;
+  /** The strategy that placed it. */
+  strategyId: string;
+  /** The signal behind a filled order, when known. */
+  signalId?: string | null;
+  /** Why an OCO was cancelled (default `"cancelled"`). */
+  reason?: string;
+}
+
+/**
+ * Turns an {@link ExchangeOrderEvent} (engine/ports/exchange.ts) into the bus
+ * event, keeping the exchange's event id so a replayed exchange event is
+ * dropped by idempotent consumers.
+ */
+export function orderEventFromExchange(event: ExchangeOrderEvent, owner: OrderOwner): OrderEvent {
+  const base = {
+    id: event.id,
+    occurredAt: event.time,
+    userId: owner.userId,
+    strategyId: owner.strategyId,
+  };
+  switch (event.type) {
+    case "order_filled":
+    case "order_expired": {
+      const o = event.order;
+      const order = {
+        ...base,
+        symbol: o.symbol,
+        side: o.side,
+        orderId: o.orderId,
+        clientOrderId: o.clientOrderId,
+      };
+      if (event.type === "order_expired") return createEvent("order_expired", order);
+      return createEvent("order_filled", {
+        ...order,
+        price: o.avgPrice,
+        quantity: o.executedQty,
+        quoteQty: o.cummulativeQuoteQty,
+        commission: o.commission,
+        commissionAsset: o.commissionAsset,
+        signalId: owner.signalId ?? null,
+      });
+    }
+    case "oco_leg_filled":
+      return createEvent("oco_leg_filled", {
+        ...base,
+        symbol: event.symbol,
+        leg: event.leg === "TAKE_PROFIT" ? "TP" : "SL",
+        orderListId: event.orderListId,
+        listClientOrderId: event.listClientOrderId,
+        orderId: event.orderId,
+        clientOrderId: event.clientOrderId,
+        price: event.price,
+        quantity: event.quantity,
+        quoteQty: event.quoteQty,
+        commission: event.commission,
+        commissionAsset: event.commissionAsset,
+      });
+    case "oco_cancelled":
+      return createEvent("oco_cancelled", {
+        ...base,
+        symbol: event.symbol,
+        orderListId: event.orderListId,
+        listClientOrderId: event.listClientOrderId,
+        reason: owner.reason ?? "cancelled",
+      });
+  }
 }

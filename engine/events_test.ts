@@ -6,6 +6,7 @@ import {
   EVENT_VERSION,
   type EventType,
   klineClosed,
+  orderEventFromExchange,
   parseEvent,
   topicOf,
   tradeSignal,
@@ -212,4 +213,28 @@ Deno.test("topicOf() routes klines, signals and everything else to orders", () =
     "signals",
     ...Array(9).fill("orders"),
   ]);
+});
+
+Deno.test("orderEventFromExchange() keeps the exchange's event id and maps the OCO leg", () => {
+  const leg = orderEventFromExchange({
+    type: "oco_leg_filled",
+    id: "oco_leg_filled:aura-42-l",
+    symbol: "BTCUSDT",
+    orderListId: "77",
+    listClientOrderId: "aura-42-l",
+    leg: "STOP_LOSS",
+    orderId: "9004",
+    clientOrderId: "aura-42-sl",
+    price: "36635.1",
+    quantity: "0.0027",
+    quoteQty: "98.91477",
+    commission: "0.0989",
+    commissionAsset: "USDT",
+    time: 1_700_000_900_000,
+  }, { userId: 3, strategyId: "42" });
+  assert.equal(leg.type, "oco_leg_filled");
+  assert.equal(leg.id, "oco_leg_filled:aura-42-l");
+  assert.equal(leg.type === "oco_leg_filled" && leg.leg, "SL");
+  assert.equal(leg.occurredAt, 1_700_000_900_000);
+  assert.ok(Object.isFrozen(leg));
 });
