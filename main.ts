@@ -1,19 +1,209 @@
 /**
- * AURA's composition root: configuration → storage (migrated) → HTTP and,
- * by AURA_ROLE, the trading engine. Start-up and crash recovery are one path.
+ * AURA's composition root: configuration → storage (migrated) → by
+ * AURA_ROLE, HTTP (`web`), the trading engine (`engine`) or both (`all`,
+ * the default). Start-up and crash recovery are one path.
  *
  * @module
  */
-import { ConfigError, loadConfig } from "./config.ts";
-import { configureLogging, createLogger, flushLogs } from "./logger.ts";
+import { type AppDeps, createApp, type HealthCheck } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
-import { migrate } from "./db/migrate.ts";
 import { insertLogs } from "./db/logs.ts";
-import { systemClock } from "./engine/clock.ts";
-import { createApp } from "./app.ts";
+import { migrate } from "./db/migrate.ts";
+import type { Db } from "./db/port.ts";
+import { type Clock, systemClock } from "./engine/clock.ts";
+import {
+  bridgeOrderEvents,
+  type Engine,
+  type EngineDeps,
+  openBus,
+  startEngine,
+} from "./engine_host.ts";
+import { configureLogging, createLogger, flushLogs } from "./logger.ts";
+import { loadJwtKeys } from "./services/auth/jwt.ts";
+import { EventHub } from "./services/events.ts";
+import { MetricsRegistry } from "./services/metrics.ts";
+import { LivePrices } from "./services/prices.ts";
+import { openRateLimiter } from "./services/rate_limit.ts";
+import { loadMasterKeys } from "./services/secrets.ts";
+
+const log = createLogger("main");
+
+/** A running AURA. */
+export interface Aura {
+  /** The HTTP base URL (null in the engine role without a health port). */
+  url: string | null;
+  /** The engine (null in the web role). */
+  engine: Engine | null;
+  /** The database. */
+  db: Db;
+  /** Stops HTTP, the engine and storage; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Extras for embedding AURA (the demo, tests). */
+export interface StartOptions {
+  /** Time source (default the system clock). */
+  clock?: Clock;
+  /** Starts the execution worker (see engine_host.ts). */
+  startExecution?: EngineDeps["startExecution"];
+}
+
+/**
+ * Starts AURA in the role `config.AURA_ROLE`: `all` = HTTP + engine,
+ * `web` = HTTP only, `engine` = the pipeline only (plus /health on
+ * AURA_HEALTH_PORT when set).
+ */
+export async function startAura(config: Config, options: StartOptions = {}): Promise<Aura> {
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.AURA_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const closers: (() => Promise<void>)[] = [() => db.close()];
+  const stop = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error) => log.error("Stop step failed", { error: String(error) }));
+    }
+  };
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info("Migrations applied", { versions: applied });
+    const role = config.AURA_ROLE;
+    const events = new EventHub();
+    const prices = new LivePrices();
+
+    let engine: Engine | null = null;
+    if (role !== "web") {
+      engine = await startEngine({
+        config,
+        db,
+        clock,
+        events,
+        onPrice: (symbol, price, at) => prices.update(symbol, price, at),
+        startExecution: options.startExecution,
+      });
+      closers.push(() => engine!.stop());
+    } else if (config.REDIS_URL) {
+      // A web process beside engine processes: their trade events reach this UI over Redis.
+      const { bus } = await openBus(config);
+      const bridge = await bridgeOrderEvents(bus, events, `ui-events-${crypto.randomUUID()}`);
+      closers.push(async () => {
+        await bridge.close();
+        await bus.close();
+      });
+    }
+
+    const healthChecks: Record<string, HealthCheck> = engine === null ? {} : {
+      pipeline: () => {
+        const h = engine!.health();
+        const detail = `bus ${h.bus}, ${h.strategy.strategies} strategies, ` +
+          `${h.ingest ? h.ingest.streams.length : 0} streams`;
+        return Promise.resolve({ ok: h.ok, detail });
+      },
+    };
+    let url: string | null = null;
+    const port = role === "engine" ? config.AURA_HEALTH_PORT : config.PORT;
+    if (port !== undefined) {
+      const fetch = role === "engine" ? healthOnly(engine!) : createApp(
+        await appDeps(config, db, clock, startedAt, events, prices, engine, healthChecks),
+      )
+        .fetch;
+      url = await serve(config, port, fetch, closers);
+    }
+    const facts = { role, storage: db.kind, startupMs: clock.now() - startedAt };
+    if (url) log.info("AURA is listening", { url, ...facts });
+    else log.info("AURA is running", facts);
+    return { url, engine, db, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function appDeps(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  startedAt: number,
+  events: EventHub,
+  prices: LivePrices,
+  engine: Engine | null,
+  healthChecks: AppDeps["healthChecks"],
+): Promise<AppDeps> {
+  const jwt = await loadJwtKeys({
+    privateKeyFile: config.JWT_PRIVATE_KEY_FILE,
+    publicKeyFile: config.JWT_PUBLIC_KEY_FILE,
+    dataDir: config.AURA_DATA_DIR,
+  });
+  const master = await loadMasterKeys({
+    masterKey: config.AURA_MASTER_KEY,
+    keyId: config.AURA_MASTER_KEY_ID,
+    oldKeys: config.AURA_MASTER_KEYS_OLD,
+    dataDir: config.AURA_DATA_DIR,
+  });
+  const rateLimiter = await openRateLimiter({
+    redisUrl: config.REDIS_URL,
+    kvPath: `${config.AURA_DATA_DIR}/rate_limit.kv`,
+    clock,
+  });
+  // Route modules read the optional extras they know (engine hook, live prices).
+  const deps = {
+    config,
+    db,
+    clock,
+    startedAt,
+    events,
+    keys: { jwt, master },
+    rateLimiter,
+    metrics: new MetricsRegistry(),
+    healthChecks,
+    prices,
+    ...(engine
+      ? { engine: { onStrategyChanged: (id: number) => engine.onStrategyChanged(id) } }
+      : {}),
+  };
+  return deps;
+}
+
+function healthOnly(engine: Engine): (request: Request) => Response {
+  return (request) => {
+    if (new URL(request.url).pathname !== "/health") {
+      return new Response("Not found", { status: 404 });
+    }
+    const health = engine.health();
+    return Response.json(health, { status: health.ok ? 200 : 503 });
+  };
+}
+
+async function serve(
+  config: Config,
+  port: number,
+  handler: (request: Request) => Response | Promise<Response>,
+  closers: (() => Promise<void>)[],
+): Promise<string> {
+  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
+    ? {
+      cert: await Deno.readTextFile(config.TLS_CERT_FILE),
+      key: await Deno.readTextFile(config.TLS_KEY_FILE),
+    }
+    : {};
+  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: config.HOST,
+    port,
+    ...tls,
+    onListen: (addr) => resolve(addr as Deno.NetAddr),
+  }, handler);
+  closers.push(() => server.shutdown());
+  const addr = await promise;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `${"cert" in tls ? "https" : "http"}://${host}:${addr.port}`;
+}
 
 async function main(): Promise<void> {
-  const startedAt = systemClock.now();
   let config;
   try {
     config = loadConfig();
@@ -25,46 +215,16 @@ async function main(): Promise<void> {
     throw error;
   }
   configureLogging({ level: config.LOG_LEVEL, persistLevel: config.LOG_PERSIST_LEVEL });
-  const log = createLogger("main");
-
-  const db = await openDb({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.AURA_DATA_DIR,
-    poolSize: config.DATABASE_POOL_SIZE,
-  });
-  const applied = await migrate(db);
-  if (applied.length) log.info("Migrations applied", { versions: applied });
-  configureLogging({ sink: (entries) => insertLogs(db, entries) });
-
-  const app = createApp({ config, db, clock: systemClock, startedAt });
-  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
-    ? {
-      cert: await Deno.readTextFile(config.TLS_CERT_FILE),
-      key: await Deno.readTextFile(config.TLS_KEY_FILE),
-    }
-    : {};
-  const server = Deno.serve({
-    hostname: config.HOST,
-    port: config.PORT,
-    ...tls,
-    onListen: ({ hostname, port }) => {
-      log.info("AURA is listening", {
-        url: `${"cert" in tls ? "https" : "http"}://${hostname}:${port}`,
-        role: config.AURA_ROLE,
-        storage: db.kind,
-        startupMs: systemClock.now() - startedAt,
-      });
-    },
-  }, app.fetch);
-
+  const aura = await startAura(config);
+  configureLogging({ sink: (entries) => insertLogs(aura.db, entries) });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log.info("AURA is stopping");
-    await server.shutdown();
     await flushLogs();
-    await db.close();
+    configureLogging({ sink: null });
+    await aura.stop();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
