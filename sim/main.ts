@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       account: { type: "string", multiple: true, default: [] },
       "fee-rate": { type: "string", default: "0.001" },
       "commission-asset": { type: "string", default: "quote" },
+      "kline-updates": { type: "string", default: "0" },
     },
   });
   const symbol = values.symbol.toUpperCase();
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
     feeRate: Number(values["fee-rate"]),
     commissionAsset,
+    klineUpdates: Number(values["kline-updates"]),
   });
   for (const spec of values.account) {
     const account = parseAccount(spec);

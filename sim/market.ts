@@ -138,6 +138,37 @@ export class Market {
   }
 
   /**
+   * Kline events with `x: false` for the candle still forming, as Binance
+   * streams them before the close: `count` steps along the way from the open
+   * to the close (never stored, never moving the price).
+   */
+  partialKlines(symbol: string, interval: string, candle: SimCandle, count: number): KlineEvent[] {
+    const open = Number(candle.open);
+    const close = Number(candle.close);
+    const decimals = Math.max(decimalsOf(candle.open), decimalsOf(candle.close));
+    const events: KlineEvent[] = [];
+    for (let k = 1; k <= count; k++) {
+      const last = (open + (close - open) * k / (count + 1)).toFixed(decimals);
+      const share = k / (count + 1);
+      const partial: StoredCandle = {
+        openTime: candle.openTime,
+        closeTime: candle.closeTime,
+        open: fixed8(candle.open),
+        high: fixed8(Math.max(open, Number(last)).toFixed(decimals)),
+        low: fixed8(Math.min(open, Number(last)).toFixed(decimals)),
+        close: fixed8(last),
+        volume: fixed8((Number(candle.volume) * share).toFixed(8)),
+        quoteVolume: fixed8((Number(candle.volume) * share * Number(last)).toFixed(8)),
+        trades: 0,
+        firstTradeId: this.#nextTradeId.get(symbol) ?? 1,
+      };
+      const at = candle.openTime + Math.floor((candle.closeTime - candle.openTime) * share);
+      events.push(klineEvent(symbol, interval, partial, false, at));
+    }
+    return events;
+  }
+
+  /**
    * `/api/v3/ticker/24hr` for `symbol`: the 24 hours of candles before the
    * latest one pushed (replays run on their own clock, not the wall clock).
    */
@@ -220,6 +251,10 @@ export class Market {
     }
     return series.slice(from, Math.max(from, to)).map(klineRow);
   }
+}
+
+function decimalsOf(value: string): number {
+  return value.split(".")[1]?.replace(/0+$/, "").length ?? 0;
 }
 
 function lowerBound(series: StoredCandle[], openTime: number): number {

@@ -44,6 +44,11 @@ export interface SimulatorOptions {
   feeRate?: number;
   /** `base`: BUY commission charged in the base asset; `quote` (default): always in quote. */
   commissionAsset?: "quote" | "base";
+  /**
+   * Kline updates with `x: false` sent before each closed kline of a pushed
+   * candle (default 0): lets tests check that clients act on closed candles only.
+   */
+  klineUpdates?: number;
 }
 
 /** The fault knobs plus the WebSocket drop switch. */
@@ -145,6 +150,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const upper = symbol.toUpperCase();
       // Resting orders see the candle's range first; the closed kline follows, as on Binance.
       engine.onPriceRange(upper, candle);
+      for (const update of market.partialKlines(upper, interval, candle, opts.klineUpdates ?? 0)) {
+        hub.publishKline(upper, interval, update);
+      }
       hub.publishKline(upper, interval, market.addCandle(upper, interval, candle));
       for (const derived of aggregator.add(upper, interval, candle)) {
         hub.publishKline(

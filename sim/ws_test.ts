@@ -289,3 +289,24 @@ Deno.test("[sim] a legacy listenKey stream receives raw user data events", async
     }
   });
 });
+
+Deno.test("[sim] klineUpdates sends x:false updates before the closed kline", async () => {
+  await withSim(async (sim) => {
+    const client = await connect(`${sim.wsUrl}/ws/btcusdt@kline_1m`);
+    try {
+      sim.pushCandle("BTCUSDT", candle(0, "100", "130", "90", "120"));
+      await waitFor(() => client.messages.length >= 3, "two updates and the close");
+      assert.deepEqual(client.messages.map((m) => [m.k.x, m.k.c]), [
+        // On the grid of the candle's own decimals (whole numbers here).
+        [false, "107.00000000"],
+        [false, "113.00000000"],
+        [true, "120.00000000"],
+      ]);
+      const rows = await (await fetch(`${sim.url}/api/v3/klines?symbol=BTCUSDT&interval=1m`))
+        .json();
+      assert.equal(rows.length, 1, "updates are not stored");
+    } finally {
+      await client.close();
+    }
+  }, { klineUpdates: 2 });
+});
