@@ -113,3 +113,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "[bus:redis-streams] a consumer that closes with nothing pending leaves the group's list",
+  ignore: skipWithoutRedis(),
+  fn: async () => {
+    const prefix = `aura:test:${crypto.randomUUID()}`;
+    const bus = new RedisStreamsBus({ url: REDIS_TEST_URL, prefix });
+    const redis = new Redis(REDIS_TEST_URL);
+    try {
+      const seen: string[] = [];
+      const subscription = await bus.subscribe("klines", "strategy", (e) => void seen.push(e.id));
+      const consumers = async () =>
+        ((await redis.xinfo("CONSUMERS", bus.streamKey("klines"), "strategy")) as unknown[]).length;
+      await bus.publish("klines", sampleEvent(1));
+      await waitFor(() => seen.length === 1, "the delivery");
+      await waitFor(async () => (await consumers()) === 1, "the consumer to be listed");
+      await waitFor(
+        async () =>
+          ((await redis.xpending(bus.streamKey("klines"), "strategy")) as [number])[0] === 0,
+        "the acknowledgement",
+      );
+      await subscription.close();
+      assert.equal(await consumers(), 0);
+    } finally {
+      await bus.close();
+      await redis.quit();
+      await deleteKeys(prefix);
+    }
+  },
+});

@@ -98,6 +98,7 @@ export class RedisStreamsBus implements Bus {
     await ensureGroup(this.#publisher, key, group);
     const consumer = new StreamConsumer({
       connection: connect(this.#options.url),
+      control: this.#publisher,
       key,
       deadKey: this.streamKey(topic, true),
       group,
@@ -146,6 +147,8 @@ function brokerError(action: string, error: unknown): AuraError {
 
 interface ConsumerSetup {
   connection: Redis;
+  /** The bus's shared connection, for housekeeping after `connection` is gone. */
+  control: Redis;
   key: string;
   deadKey: string;
   group: string;
@@ -183,7 +186,17 @@ class StreamConsumer implements Subscription {
     // stay pending in the group for another consumer to claim.
     this.#s.connection.disconnect();
     // A handler that never returns (a hung consumer) must not hang close().
-    if (!this.#handling) await this.#loop;
+    if (this.#handling) return;
+    await this.#loop;
+    await this.#forget().catch((error) => this.#s.bus.onError?.(error));
+  }
+
+  /** Removes this consumer's name from the group when it holds nothing, so names don't pile up. */
+  async #forget(): Promise<void> {
+    const { control, key, group } = this.#s;
+    // DELCONSUMER drops the consumer's pending entries: only when there are none.
+    const pending = await control.xpending(key, group, "-", "+", 1, this.#name) as unknown[];
+    if (pending.length === 0) await control.xgroup("DELCONSUMER", key, group, this.#name);
   }
 
   async #run(): Promise<void> {
