@@ -6,7 +6,8 @@
  *   --symbol BTCUSDT --interval 1m --speed 600 --seed 42 --account KEY:SECRET:USDT=10000
  * ```
  *
- * Without `--data` the market is a seeded random walk. `--speed` is candles
+ * `--symbol`, `--interval` and `--data` repeat to run several markets at once
+ * (paired by position). Without `--data` a market is a seeded random walk. `--speed` is candles
  * per second; `--warmup N` pushes the first N candles at once so
  * `/api/v3/klines` has history before the replay starts; `--rebase` shifts
  * CSV candle times so the replay starts at the current time.
@@ -20,7 +21,8 @@ import { AuraError, ErrorCode } from "../engine/errors.ts";
 import { randomWalk } from "./random_walk.ts";
 import { driveCandles, parseKlineCsv, startReplay } from "./replay.ts";
 import type { Replay } from "./replay.ts";
-import { startSimulator } from "./server.ts";
+import { START_PRICES, startSimulator } from "./server.ts";
+import { KNOWN_SYMBOLS } from "./symbols.ts";
 
 /** Parses `KEY:SECRET:USDT=10000,BTC=0.5` into an account. */
 export function parseAccount(
@@ -47,15 +49,43 @@ export function parseAccount(
   return { apiKey, secret, balances };
 }
 
+/** One replayed or generated market of the CLI. */
+interface MarketSpec {
+  symbol: string;
+  interval: string;
+  data: string | undefined;
+}
+
+/** Pairs repeated `--symbol`, `--interval` and `--data` flags by position (a single value applies to all). */
+export function marketSpecs(symbols: string[], intervals: string[], data: string[]): MarketSpec[] {
+  const count = Math.max(symbols.length, intervals.length, data.length, 1);
+  const pick = (values: string[], i: number, fallback: string | undefined, flag: string) => {
+    if (values.length === 0) return fallback;
+    if (values.length === 1) return values[0];
+    if (values.length !== count) {
+      throw new AuraError(
+        ErrorCode.VALIDATION_FAILED,
+        `Cannot pair --${flag}: give it once or ${count} times (one per market)`,
+      );
+    }
+    return values[i];
+  };
+  return Array.from({ length: count }, (_, i) => ({
+    symbol: pick(symbols, i, "BTCUSDT", "symbol")!.toUpperCase(),
+    interval: pick(intervals, i, "1m", "interval")!,
+    data: pick(data, i, undefined, "data"),
+  }));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       port: { type: "string", default: "9443" },
       hostname: { type: "string", default: "127.0.0.1" },
-      data: { type: "string" },
-      symbol: { type: "string", default: "BTCUSDT" },
-      interval: { type: "string", default: "1m" },
+      data: { type: "string", multiple: true, default: [] },
+      symbol: { type: "string", multiple: true, default: [] },
+      interval: { type: "string", multiple: true, default: [] },
       speed: { type: "string", default: "1" },
       seed: { type: "string", default: "42" },
       warmup: { type: "string", default: "0" },
@@ -66,55 +96,60 @@ async function main(): Promise<void> {
       "kline-updates": { type: "string", default: "0" },
     },
   });
-  const symbol = values.symbol.toUpperCase();
-  const commissionAsset = values["commission-asset"] === "base" ? "base" : "quote";
+  const markets = marketSpecs(values.symbol, values.interval, values.data);
   const sim = await startSimulator({
     port: Number(values.port),
     hostname: values.hostname,
     seed: Number(values.seed),
     feeRate: Number(values["fee-rate"]),
-    commissionAsset,
+    commissionAsset: values["commission-asset"] === "base" ? "base" : "quote",
     klineUpdates: Number(values["kline-updates"]),
+    symbols: [...new Set([...Object.keys(KNOWN_SYMBOLS), ...markets.map((m) => m.symbol)])],
   });
   for (const spec of values.account) {
     const account = parseAccount(spec);
     sim.addAccount(account.apiKey, account.secret, account.balances);
   }
-  const candles = values.data ? parseKlineCsv(await Deno.readTextFile(values.data)) : undefined;
-  const source = randomWalk({
-    symbol,
-    interval: values.interval,
-    startPrice: symbol === "BTCUSDT" ? 60_000 : 100,
-    // Warm-up candles end now, so the walk continues from the present.
-    startTime: Date.now() - Number(values.warmup) * (INTERVAL_MS[values.interval] ?? 60_000),
-    seed: Number(values.seed),
-  });
-  const timing = {
-    symbol,
-    interval: values.interval,
-    speed: Number(values.speed),
-    warmup: Number(values.warmup),
-    ...(values.rebase ? { rebaseTo: Date.now() } : {}),
-    onEnd: () => console.log(`Replay finished: ${candles?.length ?? 0} candles pushed`),
-  };
-  let replay: Replay;
-  if (candles) replay = await startReplay(sim, { ...timing, candles });
-  else {
-    for (let i = 0; i < timing.warmup; i++) {
-      sim.pushCandle(symbol, source.next().value!, values.interval);
+  const warmup = Number(values.warmup);
+  const replays: Replay[] = [];
+  for (const [i, market] of markets.entries()) {
+    const timing = {
+      symbol: market.symbol,
+      interval: market.interval,
+      speed: Number(values.speed),
+      warmup,
+      ...(values.rebase ? { rebaseTo: Date.now() } : {}),
+      onEnd: () => console.log(`Replay of ${market.symbol} ${market.interval} finished`),
+    };
+    if (market.data) {
+      const candles = parseKlineCsv(await Deno.readTextFile(market.data));
+      replays.push(await startReplay(sim, { ...timing, candles }));
+      continue;
     }
-    replay = driveCandles(sim, source, Infinity, timing);
+    const source = randomWalk({
+      symbol: market.symbol,
+      interval: market.interval,
+      startPrice: Number(START_PRICES[market.symbol] ?? 100),
+      // Warm-up candles end now, so the walk continues from the present.
+      startTime: Date.now() - warmup * (INTERVAL_MS[market.interval] ?? 60_000),
+      seed: Number(values.seed) + i,
+    });
+    for (let n = 0; n < warmup; n++) {
+      sim.pushCandle(market.symbol, source.next().value!, market.interval);
+    }
+    replays.push(driveCandles(sim, source, Infinity, timing));
   }
   console.log(
     `AURA Binance simulator: REST ${sim.url}/api/v3, streams ${sim.wsUrl}/ws, WebSocket API ${sim.wsUrl}/ws-api/v3`,
   );
-  console.log(
-    `Market ${symbol} ${values.interval} from ${
-      values.data ?? `random walk (seed ${values.seed})`
-    } at ${values.speed} candles/s`,
-  );
+  for (const market of markets) {
+    const from = market.data ?? `random walk (seed ${values.seed})`;
+    console.log(
+      `Market ${market.symbol} ${market.interval} from ${from} at ${values.speed} candles/s`,
+    );
+  }
   const shutdown = async () => {
-    replay.stop();
+    for (const replay of replays) replay.stop();
     await sim.close();
     Deno.exit(0);
   };

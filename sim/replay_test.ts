@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { publicGet, waitFor, withSim } from "./_test_support.ts";
 import { randomWalk } from "./random_walk.ts";
 import { parseKlineCsv, startReplay } from "./replay.ts";
-import { parseAccount } from "./main.ts";
+import { marketSpecs, parseAccount } from "./main.ts";
 
 const DATA = new URL("../../shared/data/klines/BTCUSDT-1h-2022-01.csv", import.meta.url);
 const hasData = await Deno.stat(DATA).then(() => true, () => false);
@@ -122,3 +122,16 @@ function* take<T>(source: Iterable<T>, n: number): Generator<T> {
     if (--n <= 0) return;
   }
 }
+
+Deno.test("marketSpecs() pairs repeated flags by position and broadcasts single ones", () => {
+  assert.deepEqual(marketSpecs(["btcusdt", "ETHUSDT"], ["1m"], ["a.csv", "b.csv"]), [
+    { symbol: "BTCUSDT", interval: "1m", data: "a.csv" },
+    { symbol: "ETHUSDT", interval: "1m", data: "b.csv" },
+  ]);
+  assert.deepEqual(marketSpecs([], [], []), [{
+    symbol: "BTCUSDT",
+    interval: "1m",
+    data: undefined,
+  }]);
+  assert.throws(() => marketSpecs(["A", "B", "C"], ["1m", "5m"], []), /Cannot pair --interval/);
+});

@@ -88,7 +88,8 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-const DEFAULT_PRICES: Record<string, string> = {
+/** Start prices of the default symbols (BTC 60000, ETH 3000, SOL 150, XRP 0.5). */
+export const START_PRICES: Readonly<Record<string, string>> = {
   BTCUSDT: "60000.00",
   ETHUSDT: "3000.00",
   SOLUSDT: "150.00",
@@ -116,7 +117,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     accountOf: (apiKey) => accounts.get(apiKey),
   });
   for (const symbol of symbols) {
-    const price = opts.startPrices?.[symbol] ?? DEFAULT_PRICES[symbol];
+    const price = opts.startPrices?.[symbol] ?? START_PRICES[symbol];
     if (price) market.setPrice(symbol, price);
   }
   const requestLog: RequestLogEntry[] = [];
