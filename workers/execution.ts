@@ -1,0 +1,159 @@
+/**
+ * The execution stage: a thin shell that wires the execution service to the
+ * bus. It consumes `trade_signal` ("signals", group "execution"), feeds
+ * closed klines to the paper exchanges ("klines", so paper OCO legs trigger
+ * with the shared fill model), forwards the exchanges' order events to the
+ * service, and publishes what happens on "orders".
+ *
+ * Crash-only: start-up runs reconciliation before consuming anything, and
+ * the same reconciliation runs every `reconcileIntervalMs`. Like the ingest
+ * and strategy stages it runs in the engine host's process (engine_host.ts
+ * `startExecution`); all its state is in the database and on the exchange.
+ *
+ * @module
+ */
+
+import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
+import type { ResilienceOptions } from "../adapters/exchange/resilience.ts";
+import type { ExecutionContext, ExternalStage } from "../engine_host.ts";
+import type { OrderEvent as BusEvent } from "../engine/events.ts";
+import type { Subscription } from "../engine/ports/bus.ts";
+import { createLogger } from "../logger.ts";
+import { ExchangeFactory } from "../services/exchange_factory.ts";
+import { type CrashStep, ExecutionService } from "../services/execution.ts";
+import { reconcile } from "../services/reconcile.ts";
+import { loadMasterKeys, SecretBox } from "../services/secrets.ts";
+
+const log = createLogger("execution-worker");
+
+/** Options beyond the host's context. */
+export interface ExecutionStageOptions extends ExecutionContext {
+  /** Decrypts users' secrets (default: from the configured master keys). */
+  secrets?: SecretBox | null;
+  /** Reconciliation period, ms (default 30,000). */
+  reconcileIntervalMs?: number;
+  /** ccxt order polling period, ms. */
+  pollIntervalMs?: number;
+  /** ccxt resilience tuning. */
+  resilience?: Omit<ResilienceOptions, "clock">;
+  /** Crash-test hook. */
+  crashPoint?: (step: CrashStep) => void | Promise<void>;
+}
+
+/** Health of the execution stage. */
+export interface ExecutionHealth extends Record<string, unknown> {
+  /** Consuming and last reconciliation succeeded. */
+  ok: boolean;
+  /** Signals handled since start. */
+  signals: number;
+  /** Last reconciliation time (clock ms), null before the first. */
+  lastReconcileAt: number | null;
+}
+
+/** The running stage. */
+export interface ExecutionStage extends ExternalStage {
+  /** The service (tests, benches). */
+  readonly service: ExecutionService;
+  /** The exchanges per user. */
+  readonly exchanges: ExchangeFactory;
+  /** Runs one reconciliation now. */
+  reconcileNow(): Promise<void>;
+  /** @inheritdoc */
+  health(): ExecutionHealth;
+}
+
+/** Starts the stage: reconcile, then consume. */
+export async function startExecutionStage(options: ExecutionStageOptions): Promise<ExecutionStage> {
+  const { bus, db, clock, config } = options;
+  const secrets = options.secrets !== undefined ? options.secrets : new SecretBox(
+    await loadMasterKeys({
+      masterKey: config.AURA_MASTER_KEY,
+      keyId: config.AURA_MASTER_KEY_ID,
+      oldKeys: config.AURA_MASTER_KEYS_OLD,
+      dataDir: config.AURA_DATA_DIR,
+    }),
+  );
+  const exchanges = new ExchangeFactory({
+    db,
+    clock,
+    secrets,
+    restUrl: config.BINANCE_REST_URL,
+    paperBalanceUsdt: String(config.AURA_PAPER_BALANCE_USDT),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.resilience ? { resilience: options.resilience } : {}),
+  });
+  const publish = (event: BusEvent) => bus.publish("orders", event);
+  const service = new ExecutionService({
+    db,
+    clock,
+    exchanges,
+    publish,
+    ...(options.crashPoint ? { crashPoint: options.crashPoint } : {}),
+  });
+  const health: ExecutionHealth = { ok: true, signals: 0, lastReconcileAt: null };
+  let reconciling: Promise<void> | null = null;
+  const reconcileNow = () => {
+    reconciling ??= reconcile({ db, clock, exchanges, service, publish })
+      .then(() => {
+        health.ok = true;
+        health.lastReconcileAt = clock.now();
+      }, (error) => {
+        health.ok = false;
+        log.error("Reconciliation failed", { error: String(error) });
+      })
+      .finally(() => reconciling = null);
+    return reconciling;
+  };
+  exchanges.onOrderEvent((userId, event) => {
+    service.handleOrderEvent(userId, event).catch((error) =>
+      log.error("Order event failed", { userId, event: event.id, error: String(error) })
+    );
+  });
+
+  await reconcileNow();
+  const subscriptions: Subscription[] = [];
+  subscriptions.push(
+    await bus.subscribe(
+      "signals",
+      "execution",
+      idempotent(async (event) => {
+        if (event.type !== "trade_signal") return;
+        health.signals++;
+        await service.handleSignal(event);
+      }, new Deduper()),
+    ),
+  );
+  // Paper markets move on closed klines of any interval, but a candle that
+  // overlaps one already fed (a 1h after its 1m candles) is skipped, so a leg
+  // is never triggered by a range from before the OCO existed.
+  const fedUntil = new Map<string, number>();
+  subscriptions.push(
+    await bus.subscribe("klines", "execution-paper", async (event) => {
+      if (event.type !== "kline_closed") return;
+      if (event.kline.openTime <= (fedUntil.get(event.symbol) ?? -1)) return;
+      fedUntil.set(event.symbol, event.kline.closeTime);
+      for (const handle of await exchanges.paperHandles()) {
+        handle.paper!.onCandle(event.symbol, event.kline);
+      }
+    }),
+  );
+  const timer = setInterval(() => void reconcileNow(), options.reconcileIntervalMs ?? 30_000);
+  log.info("Execution stage running");
+
+  let stopped = false;
+  return {
+    service,
+    exchanges,
+    reconcileNow,
+    health: () => ({ ...health }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      for (const subscription of subscriptions) await subscription.close();
+      await reconciling;
+      await exchanges.close();
+      log.info("Execution stage stopped");
+    },
+  };
+}
