@@ -9,7 +9,7 @@
  * handler) only once that consumer is done: handled, re-enqueued with a delay
  * after a failure, or dead-lettered under `[prefix, "dead", topic, group, id]`.
  * Copies for a group with no consumer here are re-enqueued for another
- * listener (after 250 ms). A copy being handled when the bus closes is left
+ * listener (after 250 ms, backing off to 30 s). A copy being handled when the bus closes is left
  * unacknowledged, and KV hands it out again once its own lease on it expires.
  * Across processes sharing a file this works, but KV delivers slowly there
  * (PLATFORM.md: ~60 s): use Redis Streams to scale out.
@@ -38,6 +38,8 @@ interface QueueMessage {
   readonly attempts: number;
   /** Place in the publisher's chain for this group; null on redeliveries (no order owed). */
   readonly link: ChainLink | null;
+  /** Times it came to a listener without a consumer for its group. */
+  readonly bounces?: number;
 }
 
 interface Pending {
@@ -59,8 +61,10 @@ interface LocalGroup {
   next: number;
 }
 
-// A copy whose group has no consumer in this process waits this long before another try.
+// A copy whose group has no consumer in this process waits before another try: 250 ms,
+// doubling up to 30 s, so a group nobody consumes any more costs little.
 const BOUNCE_DELAY_MS = 250;
+const MAX_BOUNCE_DELAY_MS = 30_000;
 // How long a copy waits for a predecessor that may never come (it went to another listener).
 const GAP_TIMEOUT_MS = 500;
 
@@ -171,7 +175,9 @@ export class KvBus implements Bus {
     if (this.#closed) return new Promise(() => {}); // never acknowledged: KV keeps it
     const local = this.#group(message.topic, message.group);
     if (message.bus !== this.#prefix || local.consumers.length === 0) {
-      return this.#requeue(message, BOUNCE_DELAY_MS);
+      const bounces = (message.bounces ?? 0) + 1;
+      const delay = Math.min(MAX_BOUNCE_DELAY_MS, BOUNCE_DELAY_MS * 2 ** (bounces - 1));
+      return this.#requeue({ ...message, bounces }, delay);
     }
     return new Promise<void>((done) => {
       const pending = { message, done };
