@@ -59,6 +59,8 @@ interface LocalGroup {
   readonly reorder: ChainReorderer<Pending>;
   consumers: Consumer[];
   next: number;
+  /** Whether a gap-timeout release is scheduled. */
+  gapTimer: boolean;
 }
 
 // A copy whose group has no consumer in this process waits before another try: 250 ms,
@@ -165,6 +167,7 @@ export class KvBus implements Bus {
         reorder: new ChainReorderer(GAP_TIMEOUT_MS),
         consumers: [],
         next: 0,
+        gapTimer: false,
       };
       this.#groups.set(key, local);
     }
@@ -190,9 +193,11 @@ export class KvBus implements Bus {
 
   #scheduleGapRelease(local: LocalGroup): void {
     const deadline = local.reorder.nextDeadline();
-    if (deadline === null) return;
+    if (deadline === null || local.gapTimer) return;
+    local.gapTimer = true;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
+      local.gapTimer = false;
       for (const item of local.reorder.release(Date.now())) local.queue.push(item);
       this.#dispatch(local);
       this.#scheduleGapRelease(local);
