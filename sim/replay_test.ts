@@ -135,3 +135,79 @@ Deno.test("marketSpecs() pairs repeated flags by position and broadcasts single 
   }]);
   assert.throws(() => marketSpecs(["A", "B", "C"], ["1m", "5m"], []), /Cannot pair --interval/);
 });
+
+Deno.test(
+  "[sim] on real BTC candles an OCO closes on the candle and at the price the fill model names",
+  {
+    ignore: !hasData,
+  },
+  async () => {
+    const { checkProtectiveExit } = await import("../engine/fills.ts");
+    const { API_KEY, signed } = await import("./_test_support.ts");
+    const candles = parseKlineCsv(await Deno.readTextFile(DATA));
+    await withSim(async (sim) => {
+      sim.pushCandle("BTCUSDT", candles[0]!, "1h");
+      const entry = await signed(sim, "POST", "/api/v3/order", {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quoteOrderQty: "1000",
+      });
+      const qty = entry.body.executedQty;
+      const entryPrice = Number(candles[0]!.close);
+      const takeProfit = (entryPrice * 1.03).toFixed(2);
+      const stopLoss = (entryPrice * 0.97).toFixed(2);
+      await signed(sim, "POST", "/api/v3/orderList/oco", {
+        symbol: "BTCUSDT",
+        side: "SELL",
+        quantity: qty,
+        aboveType: "LIMIT_MAKER",
+        abovePrice: takeProfit,
+        belowType: "STOP_LOSS_LIMIT",
+        belowStopPrice: stopLoss,
+        belowPrice: (entryPrice * 0.96).toFixed(2),
+        belowTimeInForce: "GTC",
+      });
+      // The reference: walk the candles with the fill model itself.
+      let expected: { index: number; price: number; status: string } | undefined;
+      for (let i = 1; i < candles.length && !expected; i++) {
+        const c = candles[i]!;
+        const exit = checkProtectiveExit(
+          { open: Number(c.open), high: Number(c.high), low: Number(c.low) },
+          Number(takeProfit),
+          Number(stopLoss),
+        );
+        if (exit) expected = { index: i, price: exit.price, status: exit.status };
+      }
+      assert.ok(expected, "the month's moves close the position");
+      // Everything before the expected candle leaves the list open; that candle closes it.
+      const replay = await startReplay(sim, {
+        candles: candles.slice(1, expected.index),
+        symbol: "BTCUSDT",
+        interval: "1h",
+        speed: 1e6,
+      });
+      await replay.done;
+      const open = await signed(sim, "GET", "/api/v3/openOrderList");
+      assert.equal(open.body.length, 1, `still open after candle ${expected.index - 1}`);
+      sim.pushCandle("BTCUSDT", candles[expected.index]!, "1h");
+      assert.deepEqual((await signed(sim, "GET", "/api/v3/openOrderList")).body, []);
+      const orders = sim.orders(API_KEY) as {
+        type: string;
+        status: string;
+        cummulativeQuoteQty: string;
+      }[];
+      const filled = orders.find((o) => o.type !== "MARKET" && o.status === "FILLED")!;
+      assert.equal(
+        filled.type,
+        expected.status === "CLOSED_SL" ? "STOP_LOSS_LIMIT" : "LIMIT_MAKER",
+      );
+      assert.equal(
+        Number(filled.cummulativeQuoteQty),
+        Number((Number(qty) * expected.price).toFixed(8)),
+      );
+      const trades = await signed(sim, "GET", "/api/v3/myTrades", { symbol: "BTCUSDT" });
+      assert.equal(Number(trades.body[1].price), expected.price);
+    }, { startPrices: { BTCUSDT: candles[0]!.close } });
+  },
+);
