@@ -125,7 +125,12 @@ export interface PortfolioServiceDeps {
   balances: BalanceProvider;
   /** Starting balance for drawdown percentages. */
   initialBalance: string;
+  /** How long an overview is reused for the same user, ms (default 250; 0 = never). */
+  overviewCacheMs?: number;
 }
+
+/** What GET /portfolio/overview answers. */
+export type Overview = Awaited<ReturnType<PortfolioService["computeOverview"]>>;
 
 const MONEY = "0.00000001";
 const money = (v: string) => roundToIncrement(v, MONEY, "nearest");
@@ -133,6 +138,7 @@ const money = (v: string) => roundToIncrement(v, MONEY, "nearest");
 /** Portfolio queries of one user. */
 export class PortfolioService {
   readonly #deps: PortfolioServiceDeps;
+  readonly #overviews = new Map<number, { at: number; value: Promise<Overview> }>();
 
   /** Creates the service. */
   constructor(deps: PortfolioServiceDeps) {
@@ -169,8 +175,28 @@ export class PortfolioService {
     });
   }
 
-  /** Total value, realized/unrealized/today's P&L and a per-strategy summary. */
-  async overview(userId: number) {
+  /**
+   * {@link computeOverview}, shared by the requests of one user within
+   * `overviewCacheMs`: a dashboard polled by several tabs, or a burst of
+   * requests, costs one set of queries. Monotonic time, not the Clock: this
+   * is a throughput guard, not business time.
+   */
+  overview(userId: number): Promise<Overview> {
+    const ttl = this.#deps.overviewCacheMs ?? 250;
+    const now = performance.now();
+    const hit = this.#overviews.get(userId);
+    if (hit && now - hit.at < ttl) return hit.value;
+    const value = this.computeOverview(userId);
+    if (ttl > 0) {
+      if (this.#overviews.size >= 10_000) this.#overviews.clear();
+      this.#overviews.set(userId, { at: now, value });
+      value.catch(() => this.#overviews.delete(userId));
+    }
+    return value;
+  }
+
+  /** Total value, realized/unrealized/today's P&L and a per-strategy summary, freshly queried. */
+  async computeOverview(userId: number) {
     const now = this.#deps.clock.now();
     const dayStart = new Date(Math.floor(now / 86_400_000) * 86_400_000);
     const [balances, stats, positions] = await Promise.all([
