@@ -102,12 +102,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const random = new SeededRandom(opts.seed ?? 42);
   const accounts = new Map<string, Account>();
   const market = new Market();
-  // The hub needs the clock, the clock needs the faults, the faults drop the hub's sockets.
-  const hubRef: { hub?: WsHub } = {};
-  const faults = new Faults(random, () => hubRef.hub?.closeAll());
+  // The faults drop the hub's sockets, the hub needs the clock, the clock reads the faults' skew.
+  const faults = new Faults(random, () => hub.closeAll());
   const now = () => Date.now() + faults.clockSkewMs;
   const listenKeys = new Map<string, string>();
-  const hub = hubRef.hub = new WsHub({ accounts, now, listenKeys });
+  const hub = new WsHub({ accounts, now, listenKeys });
   const engine = new MatchingEngine(market, {
     feeRate: String(opts.feeRate ?? 0.001),
     commissionAsset: opts.commissionAsset ?? "quote",
@@ -149,11 +148,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     pushCandle(symbol, candle, interval = "1m") {
       const upper = symbol.toUpperCase();
-      // Resting orders see the candle's range first; the closed kline follows, as on Binance.
-      engine.onPriceRange(upper, candle);
       for (const update of market.partialKlines(upper, interval, candle, opts.klineUpdates ?? 0)) {
         hub.publishKline(upper, interval, update);
       }
+      // Resting orders see the candle's range before it closes, as fills happen inside a candle.
+      engine.onPriceRange(upper, candle);
       hub.publishKline(upper, interval, market.addCandle(upper, interval, candle));
       for (const derived of aggregator.add(upper, interval, candle)) {
         hub.publishKline(
