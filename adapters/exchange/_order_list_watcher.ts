@@ -1,10 +1,15 @@
 /**
- * Order events for the ccxt adapter by REST polling: every interval it lists
- * the open order lists; a tracked list that is no longer open is fetched once
- * and reported as `oco_leg_filled` (one leg FILLED) or `oco_cancelled`.
- * Market orders are reported from their own reply. Event ids derive from the
- * client ids and each is emitted once per process, so a consumer that also
- * reconciles can dedupe.
+ * Order events for the ccxt adapter, and their REST polling path: a poll
+ * lists the open order lists; a tracked list that is no longer open is
+ * fetched once and reported as `oco_leg_filled` (one leg FILLED) or
+ * `oco_cancelled`. Market orders are reported from their own reply.
+ *
+ * The user data stream (`_user_stream.ts`) emits through the same
+ * {@link OrderListWatcher.emit}: event ids derive from the client ids and
+ * each is emitted once per process, whichever path saw the change first.
+ * While the stream is live polling slows to the safety interval (or stops);
+ * when it is down polling runs at the fallback interval; every time it
+ * becomes live one poll runs at once to catch what the gap hid.
  *
  * @module
  */
@@ -20,8 +25,10 @@ import { withFills } from "./_binance_json.ts";
 
 /** What the watcher needs from the adapter. */
 export interface OrderListWatcherDeps {
-  /** Poll period, ms. */
+  /** Poll period while the user data stream is down, ms (0: never). */
   intervalMs: number;
+  /** Poll period while the user data stream is live, ms (0: never). */
+  safetyIntervalMs?: number;
   /** Client ids of the executing order lists. */
   openListIds(): Promise<string[]>;
   /** One list with its legs, or null when unknown. */
@@ -38,6 +45,8 @@ export class OrderListWatcher {
   readonly #emitted = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #polling: Promise<void> | undefined;
+  #pollAgain = false;
+  #streamLive = false;
   #closed = false;
 
   /** Creates a stopped watcher; it polls while it has subscribers. */
@@ -60,17 +69,34 @@ export class OrderListWatcher {
     this.#tracked.add(listClientOrderId);
   }
 
+  /** Stops watching a list another path already reported. */
+  untrack(listClientOrderId: string): void {
+    this.#tracked.delete(listClientOrderId);
+  }
+
+  /**
+   * Switches between the fallback and the safety poll interval; becoming
+   * live also polls at once (after a poll in flight, which may predate the
+   * subscription).
+   */
+  setStreamLive(live: boolean): void {
+    this.#streamLive = live;
+    this.#stopTimer();
+    if (live && this.#handlers.size > 0) this.#pollNow();
+    else this.#schedule();
+  }
+
   /** Reports a market order from its reply. */
   noteMarketOrder(order: Order): void {
     if (order.status === "FILLED") {
-      this.#emit({
+      this.emit({
         type: "order_filled",
         id: `order_filled:${order.clientOrderId}`,
         order,
         time: order.updateTime,
       });
     } else if (order.status === "EXPIRED" || order.status === "EXPIRED_IN_MATCH") {
-      this.#emit({
+      this.emit({
         type: "order_expired",
         id: `order_expired:${order.clientOrderId}`,
         order,
@@ -112,7 +138,7 @@ export class OrderListWatcher {
         continue;
       }
       const leg = withFills(filled, await this.#deps.fillsOf(filled));
-      this.#emit({
+      this.emit({
         type: "oco_leg_filled",
         id: `oco_leg_filled:${list.listClientOrderId}`,
         symbol: list.symbol,
@@ -135,17 +161,34 @@ export class OrderListWatcher {
     if (this.#closed || this.#timer !== undefined || this.#polling || this.#handlers.size === 0) {
       return;
     }
+    const delay = this.#streamLive ? this.#deps.safetyIntervalMs ?? 0 : this.#deps.intervalMs;
+    if (!(delay > 0)) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#polling = this.poll()
-        .catch(() => {
-          // A failed poll is retried at the next tick; the resilience layer already backed off.
-        })
-        .finally(() => {
-          this.#polling = undefined;
+      this.#pollNow();
+    }, delay);
+  }
+
+  #pollNow(): void {
+    if (this.#closed) return;
+    if (this.#polling) {
+      this.#pollAgain = true;
+      return;
+    }
+    this.#stopTimer();
+    this.#polling = this.poll()
+      .catch(() => {
+        // A failed poll is retried at the next tick; the resilience layer already backed off.
+      })
+      .finally(() => {
+        this.#polling = undefined;
+        if (this.#pollAgain) {
+          this.#pollAgain = false;
+          this.#pollNow();
+        } else {
           this.#schedule();
-        });
-    }, this.#deps.intervalMs);
+        }
+      });
   }
 
   #stopTimer(): void {
@@ -154,7 +197,7 @@ export class OrderListWatcher {
   }
 
   #emitCancelled(list: OrderList): void {
-    this.#emit({
+    this.emit({
       type: "oco_cancelled",
       id: `oco_cancelled:${list.listClientOrderId}`,
       symbol: list.symbol,
@@ -164,7 +207,8 @@ export class OrderListWatcher {
     });
   }
 
-  #emit(event: OrderEvent): void {
+  /** Delivers `event` to every subscriber unless an event with its id was already emitted. */
+  emit(event: OrderEvent): void {
     if (this.#emitted.has(event.id)) return;
     this.#emitted.add(event.id);
     for (const handler of [...this.#handlers]) {

@@ -14,11 +14,12 @@
  *   deterministic, an order whose outcome is unknown is looked up by client id
  *   before any resend, temporary errors back off, 429/418 and request weight
  *   are honoured, -1021 resynchronises the clock offset.
- * - Order events come from REST polling of open order lists
- *   (`_order_list_watcher.ts`), every `pollIntervalMs`. Binance's WebSocket
- *   API user data stream (`userDataStream.subscribe.signature`) would push
- *   them instead; it is the planned next step and would replace only the
- *   watcher.
+ * - Order events come from Binance's WebSocket API user data stream
+ *   (`userDataStream.subscribe.signature`, `_user_stream.ts`) while it is
+ *   subscribed, from REST polling of open order lists
+ *   (`_order_list_watcher.ts`) every `pollIntervalMs` while it is not, and
+ *   from one catch-up poll on every (re)connect. Both paths emit the same
+ *   event ids through one emitter, so nothing is reported twice.
  *
  * @module
  */
@@ -49,6 +50,12 @@ import type {
 import { BinanceClient, type CcxtBinance } from "./_binance_client.ts";
 import { type Json, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
 import { OrderListWatcher } from "./_order_list_watcher.ts";
+import {
+  LIVE_WS_API_URL,
+  TESTNET_WS_API_URL,
+  UserDataStream,
+  UserEventTranslator,
+} from "./_user_stream.ts";
 import { ExchangeResilience, type ResilienceOptions } from "./resilience.ts";
 
 /** Where the adapter sends requests. */
@@ -64,8 +71,20 @@ export interface CcxtBinanceOptions {
   endpoint?: BinanceEndpoint;
   /** Clock for resilience decisions (default the system clock). */
   clock?: Clock;
-  /** Order event polling period, ms (default 2,000). */
+  /** Order event polling period while the user data stream is down, ms (default 2,000; 0: never). */
   pollIntervalMs?: number;
+  /**
+   * WebSocket API URL of the user data stream; default derived from
+   * `endpoint` (live {@link LIVE_WS_API_URL}, testnet {@link TESTNET_WS_API_URL},
+   * a custom `http://host:port` → `ws://host:port/ws-api/v3`); null: REST polling only.
+   */
+  wsApiUrl?: string | null;
+  /** Polling period while the stream is live, as a safety net, ms (default 60,000; 0: never). */
+  safetyPollIntervalMs?: number;
+  /** Reconnect backoff of the stream, ms (defaults 500 doubling up to 30,000). */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Opens the stream's socket (default `new WebSocket(url)`); tests wrap it to see what is sent. */
+  connectWebSocket?: (url: string) => WebSocket;
   /** Per-request timeout, ms (default 10,000). */
   timeoutMs?: number;
   /** recvWindow, ms (default 5,000). */
@@ -83,6 +102,17 @@ const BASE_URLS: Record<string, string> = {
   testnet: "https://testnet.binance.vision",
 };
 
+const WS_API_URLS: Record<string, string> = {
+  live: LIVE_WS_API_URL,
+  testnet: TESTNET_WS_API_URL,
+};
+
+/** The WebSocket API URL beside a REST base URL (the simulator serves both on one port). */
+function wsApiUrlOf(endpoint: string): string {
+  return WS_API_URLS[endpoint] ??
+    `${endpoint.replace(/\/+$/, "").replace(/^http/, "ws")}/ws-api/v3`;
+}
+
 /** Binance spot via ccxt (see the module doc). */
 export class CcxtBinanceExchange implements Exchange {
   /** The ccxt instance (for benchmarks and diagnostics). */
@@ -94,6 +124,8 @@ export class CcxtBinanceExchange implements Exchange {
   readonly #rulesTtlMs: number;
   readonly #watcher: OrderListWatcher;
   readonly #client: BinanceClient;
+  readonly #stream: UserDataStream | undefined;
+  readonly #translator: UserEventTranslator;
 
   /** Creates the ccxt client pointed at `options.endpoint`; no request is sent yet. */
   constructor(options: CcxtBinanceOptions) {
@@ -115,10 +147,39 @@ export class CcxtBinanceExchange implements Exchange {
     });
     this.#watcher = new OrderListWatcher({
       intervalMs: options.pollIntervalMs ?? 2_000,
+      safetyIntervalMs: options.safetyPollIntervalMs ?? 60_000,
       openListIds: () => this.#run("list open OCOs", () => this.#client.openListIds()),
       getOrderList: (listClientOrderId) => this.getOrderList({ listClientOrderId }),
       fillsOf: (order) => this.#run("get fills", () => this.#client.fillsOf(order)),
     });
+    this.#translator = new UserEventTranslator({
+      emit: (event) => this.#watcher.emit(event),
+      settled: (listClientOrderId) => this.#watcher.untrack(listClientOrderId),
+      fillsOf: (order) => this.#run("get fills", () => this.#client.fillsOf(order)),
+    });
+    const wsApiUrl = options.wsApiUrl === undefined ? wsApiUrlOf(endpoint) : options.wsApiUrl;
+    if (wsApiUrl !== null) {
+      this.#stream = new UserDataStream({
+        url: wsApiUrl,
+        apiKey: options.apiKey,
+        secret: options.secret,
+        // ccxt's nonce carries the measured server clock offset (resynchronised after -1021).
+        timestamp: () => this.ccxt.nonce(),
+        recvWindowMs: options.recvWindowMs ?? 5_000,
+        onEvent: (event) => this.#translator.handle(event),
+        onLive: (live) => {
+          if (live) this.#translator.reset();
+          this.#watcher.setStreamLive(live);
+        },
+        ...options.reconnect,
+        ...(options.connectWebSocket ? { connect: options.connectWebSocket } : {}),
+      });
+    }
+  }
+
+  /** True while the user data stream is subscribed (false when disabled or reconnecting). */
+  get userStreamLive(): boolean {
+    return this.#stream?.live ?? false;
   }
 
   /** @inheritdoc */
@@ -330,11 +391,16 @@ export class CcxtBinanceExchange implements Exchange {
 
   /** @inheritdoc */
   subscribeOrderEvents(handler: OrderEventHandler): () => void {
-    return this.#watcher.subscribe(handler);
+    const unsubscribe = this.#watcher.subscribe(handler);
+    this.#stream?.start();
+    // The stream stays up until close(): restarting it per subscriber would churn connections.
+    return unsubscribe;
   }
 
   /** @inheritdoc */
   async close(): Promise<void> {
+    await this.#stream?.stop();
+    await this.#translator.settle();
     await this.#watcher.close();
     await this.#client.close();
   }
