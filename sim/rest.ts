@@ -136,7 +136,7 @@ export class RestHandler {
           rawBody,
           ctx.now(),
         )
-        : (undefined as unknown as Account);
+        : (undefined as unknown as Account); // Public handlers never read the account.
       if (route.order && !account.restrictions.enableSpotAndMarginTrading) {
         throw new BinanceError(-2015, "Invalid API-key, IP, or permissions for action.", 401);
       }
