@@ -68,7 +68,10 @@ export interface BusHost {
  */
 export function serveBus(bus: Bus, port: MessagePortLike): BusHost {
   const subscriptions = new Map<number, Subscription>();
-  const settling = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const settling = new Map<
+    number,
+    { sid: number; resolve: () => void; reject: (e: Error) => void }
+  >();
   let nextDelivery = 0;
   let closed = false;
   const send = (message: ToClient) => {
@@ -95,7 +98,7 @@ export function serveBus(bus: Bus, port: MessagePortLike): BusHost {
         const handler: EventHandler = (event, delivery) =>
           new Promise<void>((resolve, reject) => {
             const did = nextDelivery++;
-            settling.set(did, { resolve, reject });
+            settling.set(did, { sid, resolve, reject });
             send({ kind: "deliver", sid, did, event, attempt: delivery.attempt });
           });
         return void reply(message.rid, async () => {
@@ -122,6 +125,12 @@ export function serveBus(bus: Bus, port: MessagePortLike): BusHost {
         return void reply(message.rid, async () => {
           await subscriptions.get(message.sid)?.close();
           subscriptions.delete(message.sid);
+          // The bus already took these back; drop them so they don't accumulate.
+          for (const [did, settle] of settling) {
+            if (settle.sid !== message.sid) continue;
+            settling.delete(did);
+            settle.reject(new Error("The consumer unsubscribed"));
+          }
         });
       case "settled": {
         const settle = settling.get(message.did);
