@@ -100,7 +100,8 @@ export async function startAura(config: Config, options: StartOptions = {}): Pro
       pipeline: () => {
         const h = engine!.health();
         const detail = `bus ${h.bus}, ${h.strategy.strategies} strategies, ` +
-          `${h.ingest ? h.ingest.streams.length : 0} streams`;
+          `${h.ingest ? h.ingest.streams.length : 0} streams, ${h.strategy.candles} candles, ` +
+          `${h.strategy.signals} signals`;
         return Promise.resolve({ ok: h.ok, detail });
       },
     };
