@@ -143,3 +143,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "[bus:redis-streams] a consumer recreates its group after the stream was deleted",
+  ignore: skipWithoutRedis(),
+  fn: async () => {
+    const prefix = `aura:test:${crypto.randomUUID()}`;
+    const bus = new RedisStreamsBus({ url: REDIS_TEST_URL, prefix, blockMs: 100 });
+    const redis = new Redis(REDIS_TEST_URL);
+    try {
+      const seen: string[] = [];
+      await bus.subscribe("klines", "strategy", (e) => void seen.push(e.id), { retryDelayMs: 200 });
+      const key = bus.streamKey("klines");
+      await redis.del(key);
+      const groups = async () =>
+        ((await redis.exists(key)) ? (await redis.xinfo("GROUPS", key)) as unknown[] : []).length;
+      await waitFor(async () => (await groups()) === 1, "the group to be recreated");
+      await bus.publish("klines", sampleEvent(1));
+      await waitFor(() => seen.length === 1, "the delivery after recreation");
+    } finally {
+      await bus.close();
+      await redis.quit();
+      await deleteKeys(prefix);
+    }
+  },
+});

@@ -223,9 +223,12 @@ class StreamConsumer implements Subscription {
         }
       } catch (error) {
         if (this.#closed) return;
-        if (String(error).includes("NOGROUP")) await ensureGroup(connection, key, group);
-        else {
+        // The stream or group was deleted (e.g. FLUSHDB): recreate it and read on.
+        const recreated = String(error).includes("NOGROUP") &&
+          await ensureGroup(connection, key, group).then(() => true, () => false);
+        if (!recreated) {
           bus.onError?.(error);
+          // Temporary (connection lost, failover): retry shortly rather than stop consuming.
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
