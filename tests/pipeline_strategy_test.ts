@@ -139,11 +139,13 @@ Deno.test("[strategy] the live stage emits the backtest's signals on the same ca
       assert.equal(entry.symbol, "BTCUSDT");
       assert.equal(entry.riskParams.takeProfitPercent, 0.4);
       assert.ok(entry.trace.klineReceivedAt <= entry.trace.signalAt);
-      const [row] = await env.db.query(
-        "SELECT last_candle_close_time FROM strategy_runtime WHERE strategy_id = $1",
-        [id],
-      );
-      assert.equal(Number(row?.last_candle_close_time), candles.at(-1)!.closeTime);
+      await waitFor(async () => {
+        const [row] = await env.db.query(
+          "SELECT last_candle_close_time FROM strategy_runtime WHERE strategy_id = $1",
+          [id],
+        );
+        return Number(row?.last_candle_close_time) === candles.at(-1)!.closeTime;
+      }, "the last candle saved");
     } finally {
       await stage.stop();
     }
@@ -172,6 +174,7 @@ Deno.test("[strategy] a candle reaches only the strategies of its (symbol, inter
       );
       for (let i = 40; i < 60; i++) env.sim.pushCandle("BTCUSDT", toSim(candles[i]!));
       await waitFor(() => stage.health().candles === 20, "20 candles");
+      await waitFor(() => stage.health().pendingWrites === 0, "runtime saved");
       const rows = await env.db.query(
         "SELECT strategy_id, last_candle_close_time FROM strategy_runtime ORDER BY strategy_id",
       );

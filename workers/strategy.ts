@@ -82,6 +82,8 @@ export interface StrategyStageHealth {
   signals: number;
   /** receivedAt of the last candle, ms (null before the first). */
   lastKlineAt: number | null;
+  /** Strategies whose latest runtime is not yet saved. */
+  pendingWrites: number;
 }
 
 /** The running strategy stage. */
@@ -115,6 +117,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   const index = new FanoutIndex<Slot>();
   const counters = { candles: 0, signals: 0, lastKlineAt: null as number | null };
   let stopped = false;
+  const writer = new RuntimeWriter(deps.db);
   // Strategy changes are applied one at a time, in order.
   let changes: Promise<void> = Promise.resolve();
 
@@ -169,7 +172,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     if (slots.length === 0) return;
     const candle = toCandle(event.kline);
     const touched: RuntimeRow[] = [];
-    // Evaluate and publish first (latency), persist after (one batched statement).
+    // Evaluate and publish now; persist in the background (one batched statement).
     for (const slot of slots) {
       if (slot.buffer !== null) {
         slot.buffer.push(event);
@@ -179,7 +182,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       await publish(slot, slot.live.onCandle(candle), event);
       touched.push(runtimeOf(slot));
     }
-    if (touched.length) await saveRuntime(deps.db, touched);
+    for (const row of touched) writer.mark(row);
   };
 
   const start = async (record: StrategyRecord) => {
@@ -230,7 +233,8 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
         await publish(slot, slot.live.onCandle(toCandle(event.kline)), event);
       }
       slot.buffer = null;
-      await saveRuntime(deps.db, [runtimeOf(slot)]);
+      writer.mark(runtimeOf(slot));
+      await writer.flush();
       log.info("Strategy started", {
         userId: record.userId,
         strategyId: record.id,
@@ -253,6 +257,8 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     const slot = index.delete(String(id));
     if (!slot) return;
     deps.streams?.release(slot.record.symbol, slot.record.interval);
+    writer.forget(id);
+    await writer.flush();
     if (!keepSnapshot) await clearRuntimeState(deps.db, id);
   };
 
@@ -300,6 +306,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       candles: counters.candles,
       signals: counters.signals,
       lastKlineAt: counters.lastKlineAt,
+      pendingWrites: writer.pending,
     }),
     async stop() {
       if (stopped) return;
@@ -307,11 +314,61 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       await changes;
       await klines.close();
       await orders.close();
+      await writer.flush();
       for (const slot of index.values()) {
         deps.streams?.release(slot.record.symbol, slot.record.interval);
       }
     },
   };
+}
+
+/**
+ * Saves runtime rows off the hot path: rows marked while a write runs are
+ * coalesced (latest per strategy) into the next single statement. A crash
+ * before a write only means the restart evaluates those candles again, with
+ * the same signal ids, which consumers drop.
+ */
+class RuntimeWriter {
+  readonly #db: Db;
+  #dirty = new Map<number, RuntimeRow>();
+  #running: Promise<void> | null = null;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get pending(): number {
+    return this.#dirty.size + (this.#running ? 1 : 0);
+  }
+
+  mark(row: RuntimeRow): void {
+    this.#dirty.set(row.strategyId, row);
+    this.#running ??= this.#drain();
+  }
+
+  forget(strategyId: number): void {
+    this.#dirty.delete(strategyId);
+  }
+
+  async flush(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    // Let the current burst of candles finish first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      while (this.#dirty.size) {
+        const rows = [...this.#dirty.values()];
+        this.#dirty = new Map();
+        await saveRuntime(this.#db, rows).catch((error) =>
+          log.error("Could not save strategy runtime", { error: String(error), rows: rows.length })
+        );
+      }
+    } finally {
+      this.#running = null;
+    }
+  }
 }
 
 function sameDefinition(a: StrategyRecord, b: StrategyRecord): boolean {
