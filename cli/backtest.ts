@@ -1,11 +1,20 @@
 /**
- * `deno task backtest`: replays a kline CSV through a strategy and prints the
- * report (a table, or one JSON object with `--json`).
+ * `deno task backtest`: replays klines through a strategy and prints the
+ * report (a table, or one JSON object with `--json`). The klines come from a
+ * CSV file (`--data`) or from the exchange (`--symbol --interval --from
+ * --to`): fetched from BINANCE_REST_URL's `/api/v3/klines` (default live
+ * Binance) through the market data service, which caches them in the klines
+ * table of the configured database (DATABASE_URL, else the embedded PGlite
+ * under AURA_DATA_DIR), so a second run over the same range sends no request.
  *
  * ```sh
  * deno task backtest --data BTCUSDT-1h.csv --strategy examples/ema_cross_rsi.json
  * deno task backtest --data BTCUSDT-1h.csv --strategy s.json --fee 0.001 --slippage-bps 2 --json
+ * deno task backtest --symbol BTCUSDT --interval 1h --from 2024-01-01 --to 2024-02-01 --strategy s.json
  * ```
+ *
+ * `--from` is inclusive and `--to` exclusive (candles opening in [from, to));
+ * dates without a time are UTC midnight.
  *
  * Bad input ends with one line on stderr and exit code 1, never a stack trace.
  *
@@ -13,20 +22,35 @@
  */
 
 import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
+import { openDb } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
 import { INTERVAL_MS } from "../engine/candle.ts";
 import { parseKlinesCsv, runBacktest } from "../engine/backtest/mod.ts";
 import type { BacktestReport, CandleSeries } from "../engine/backtest/mod.ts";
+import { seriesFromCandles } from "../engine/backtest/series.ts";
+import { systemClock } from "../engine/clock.ts";
 import { parseStrategy, type StrategyDefinition } from "../engine/strategy/mod.ts";
+import { MarketData } from "../services/market_data.ts";
 
-const USAGE = "usage: deno task backtest --data <klines.csv> --strategy <strategy.json> " +
+const USAGE = "usage: deno task backtest (--data <klines.csv> | --symbol BTCUSDT --interval 1h " +
+  "--from 2024-01-01 --to 2024-02-01) --strategy <strategy.json> " +
   "[--fee 0.001] [--slippage-bps 0] [--initial-balance 10000] [--json]";
 
 /** A failure to report as one line (the message is already user-facing). */
 class CliError extends Error {}
 
+/** Klines to fetch from the exchange (or the cache): open times in [from, to). */
+interface FetchSource {
+  symbol: string;
+  interval: string;
+  from: number;
+  to: number;
+}
+
 /** Parsed command-line flags. */
 interface Flags {
-  data: string;
+  source: { data: string } | FetchSource;
   strategy: string;
   fee: number;
   slippageBps: number;
@@ -59,17 +83,10 @@ function parseFlags(args: string[]): Flags | "help" {
     throw new CliError(`${firstLine(e)} (${USAGE})`);
   }
   if (values.help) return "help";
-  for (const flag of ["symbol", "interval", "from", "to"] as const) {
-    if (values[flag] !== undefined) {
-      throw new CliError(
-        `--${flag} is not available yet: fetching klines from Binance comes with the exchange layer; pass --data <klines.csv>`,
-      );
-    }
-  }
-  if (values.data === undefined) throw new CliError(`--data is required (${USAGE})`);
+  const source = sourceOf(values);
   if (values.strategy === undefined) throw new CliError(`--strategy is required (${USAGE})`);
   return {
-    data: values.data,
+    source,
     strategy: values.strategy,
     fee: numberFlag("fee", values.fee, 0.001, (v) => v >= 0 && v < 1, "in [0, 1)"),
     slippageBps: numberFlag(
@@ -88,6 +105,59 @@ function parseFlags(args: string[]): Flags | "help" {
     ),
     json: values.json ?? false,
   };
+}
+
+const FETCH_FLAGS = ["symbol", "interval", "from", "to"] as const;
+
+/** `--data`, or the four fetch flags, validated before anything is read or fetched. */
+function sourceOf(
+  values:
+    & { data?: string | undefined }
+    & { [K in typeof FETCH_FLAGS[number]]?: string | undefined },
+): Flags["source"] {
+  const given = FETCH_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (values.data !== undefined) {
+    if (given.length > 0) {
+      throw new CliError(`--data cannot be combined with --${given[0]}: pass one source`);
+    }
+    return { data: values.data };
+  }
+  if (given.length === 0) {
+    throw new CliError(`--data or --symbol/--interval/--from/--to is required (${USAGE})`);
+  }
+  const missing = FETCH_FLAGS.find((flag) => values[flag] === undefined);
+  if (missing) throw new CliError(`--${missing} is required with --${given[0]} (${USAGE})`);
+  const symbol = values.symbol!.toUpperCase();
+  if (!/^[A-Z0-9]{2,20}$/.test(symbol)) {
+    throw new CliError(`--symbol "${values.symbol}" is not a symbol such as BTCUSDT`);
+  }
+  const interval = values.interval!;
+  if (INTERVAL_MS[interval] === undefined) {
+    throw new CliError(
+      `--interval "${interval}" is not one of ${Object.keys(INTERVAL_MS).join(", ")}`,
+    );
+  }
+  const from = dateFlag("from", values.from!);
+  const to = dateFlag("to", values.to!);
+  if (from >= to) {
+    throw new CliError(`--from "${values.from}" must be before --to "${values.to}"`);
+  }
+  return { symbol, interval, from, to };
+}
+
+/** `2024-01-01` (UTC midnight) or an ISO time (UTC unless it names an offset) → Unix ms. */
+function dateFlag(name: string, raw: string): number {
+  const match =
+    /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:\d{2})?$/
+      .exec(raw.trim());
+  const ms = match ? Date.parse(`${match[1]}T${match[2] ?? "00:00"}${match[3] ?? "Z"}`) : NaN;
+  // Date.parse rolls 2024-02-31 over to March 2: a day that does not round-trip is invalid.
+  const rolledOver = match !== null && match[3] === undefined && Number.isFinite(ms) &&
+    new Date(ms).toISOString().slice(0, 10) !== match[1];
+  if (!Number.isFinite(ms) || rolledOver) {
+    throw new CliError(`--${name} "${raw}" is not a date such as 2024-01-01 or 2024-01-01T12:00Z`);
+  }
+  return ms;
 }
 
 function numberFlag(
@@ -157,9 +227,26 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const definition = await loadStrategy(flags.strategy);
-  const series = parseKlinesCsv(await readText(flags.data, "klines"));
-  if (series.length === 0) {
-    throw new CliError(`Cannot run backtest: "${flags.data}" holds no candles`);
+  const source = flags.source;
+  let series: CandleSeries;
+  if ("data" in source) {
+    series = parseKlinesCsv(await readText(source.data, "klines"));
+    if (series.length === 0) {
+      throw new CliError(`Cannot run backtest: "${source.data}" holds no candles`);
+    }
+  } else {
+    if (source.symbol !== definition.symbol) {
+      console.error(
+        `warning: backtesting "${source.symbol}" but the strategy trades "${definition.symbol}"`,
+      );
+    }
+    series = await fetchSeries(source);
+    if (series.length === 0) {
+      throw new CliError(
+        `Cannot run backtest: the exchange has no "${source.symbol}" ${source.interval} candles ` +
+          `from ${day(source.from)} to ${day(source.to)}`,
+      );
+    }
   }
   const spacing = spacingMs(series);
   if (spacing > 0 && spacing !== INTERVAL_MS[definition.interval]) {
@@ -180,6 +267,38 @@ async function main(args: string[]): Promise<void> {
   if (flags.json) console.log(JSON.stringify(toJson(report, elapsedMs)));
   else printReport(definition, report, elapsedMs);
 }
+
+/**
+ * Candles of `source` from the klines cache, fetching what it lacks from
+ * BINANCE_REST_URL; the database is migrated first, so a fresh AURA_DATA_DIR works.
+ */
+async function fetchSeries(source: FetchSource): Promise<CandleSeries> {
+  const config = loadConfig();
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.AURA_DATA_DIR,
+    poolSize: 2,
+  });
+  try {
+    await migrate(db);
+    const market = new MarketData({ db, clock: systemClock, restUrl: config.BINANCE_REST_URL });
+    const klines = await market.getHistory(source.symbol, source.interval, source.from, source.to);
+    // Number(decimal string) is exactly what the CSV parser yields for the same text.
+    return seriesFromCandles(klines.map((k) => ({
+      openTime: k.openTime,
+      closeTime: k.closeTime,
+      open: Number(k.open),
+      high: Number(k.high),
+      low: Number(k.low),
+      close: Number(k.close),
+      volume: Number(k.volume),
+    })));
+  } finally {
+    await db.close();
+  }
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T00:00", "");
 
 /** The report as one JSON object: the result fields, `candles`, `elapsedMs`, an equity summary. */
 function toJson(report: BacktestReport, elapsedMs: number) {
