@@ -206,6 +206,17 @@ export function busContractSuite(options: BusContractOptions): void {
     assert.deepEqual(handled, [a.id, b.id]);
   });
 
+  test("starts a new group at the events published after it first subscribed", async (bus) => {
+    const early: Seen = [], late: Seen = [];
+    await bus.subscribe("klines", "early", recorder(early));
+    await bus.publish("klines", sampleEvent(1));
+    await waitFor(() => early.length === 1, "the early group's delivery");
+    await bus.subscribe("klines", "late", recorder(late));
+    await bus.publish("klines", sampleEvent(2));
+    await waitFor(() => early.length === 2 && late.length === 1, "both groups' deliveries");
+    assert.deepEqual(late.map((s) => s.event.id), [sampleEvent(2).id]);
+  });
+
   test("closes idempotently and refuses use afterwards", async (bus) => {
     const subscription = await bus.subscribe("klines", "g", () => {});
     await subscription.close();
