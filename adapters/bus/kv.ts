@@ -11,8 +11,11 @@
  * Copies for a group with no consumer here are re-enqueued for another
  * listener (after 250 ms, backing off to 30 s). A copy being handled when the bus closes is left
  * unacknowledged, and KV hands it out again once its own lease on it expires.
- * Across processes sharing a file this works, but KV delivers slowly there
- * (PLATFORM.md: ~60 s): use Redis Streams to scale out.
+ * KV has one queue per database, so listeners on the same file take each
+ * other's copies: with groups split over two handles, 20 events took 2–4 s
+ * (bounces). Keep every consumer of a KV bus in one isolate (one `KvBus`);
+ * between workers use the memory bus with the worker bridge; across processes
+ * KV is far too slow (PLATFORM.md: ~60 s), use Redis Streams.
  *
  * @module
  */
