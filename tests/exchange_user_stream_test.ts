@@ -7,11 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { CcxtBinanceExchange, type CcxtBinanceOptions } from "../adapters/exchange/ccxt_binance.ts";
+import {
+  CcxtBinanceExchange,
+  type CcxtBinanceOptions,
+  wsApiUrlOf,
+} from "../adapters/exchange/ccxt_binance.ts";
+import { UserEventTranslator } from "../adapters/exchange/_user_stream.ts";
 import { waitFor } from "../adapters/exchange/contract_test_suite.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
 import { planEntry, planOco } from "../engine/orders/plan.ts";
-import type { OrderEvent } from "../engine/ports/exchange.ts";
+import type { Fill, Order, OrderEvent } from "../engine/ports/exchange.ts";
 import type { SimCandle } from "../sim/market.ts";
 import { type Simulator, startSimulator } from "../sim/server.ts";
 
@@ -251,3 +256,212 @@ Deno.test("[user stream] the secret goes out only as the key of the subscription
       await a.exchange.close();
     }
   }));
+
+Deno.test("[user stream] cancelling an OCO is reported once although reply and stream both show it", () =>
+  withSim(async (sim) => {
+    const a = openAdapter(sim, { pollIntervalMs: 0, safetyPollIntervalMs: 0 });
+    try {
+      await waitFor(() => a.exchange.userStreamLive || undefined, "the subscription");
+      const { ids } = await enter(a.exchange, "uds-cancel");
+      await a.exchange.cancelOrderList({ symbol: "BTCUSDT", listClientOrderId: ids.ocoList });
+      const id = `oco_cancelled:${ids.ocoList}`;
+      await waitFor(eventWith(a.events, id), "the cancellation");
+      // A later stream event proves the cancel's own reports were already processed.
+      sim.pushCandle("BTCUSDT", bar(0, "50000", "50100"));
+      await enter(a.exchange, "uds-cancel-2");
+      await waitFor(
+        eventWith(a.events, `order_filled:${tradeClientIds("uds-cancel-2").entry}`),
+        "a later event",
+      );
+      assert.equal(countOf(a.events, id), 1);
+    } finally {
+      await a.exchange.close();
+    }
+  }));
+
+Deno.test("[user stream] the WebSocket API URL follows the endpoint", () => {
+  assert.equal(wsApiUrlOf("live"), "wss://ws-api.binance.com:443/ws-api/v3");
+  assert.equal(wsApiUrlOf("https://api.binance.com/"), "wss://ws-api.binance.com:443/ws-api/v3");
+  assert.equal(wsApiUrlOf("testnet"), "wss://ws-api.testnet.binance.vision/ws-api/v3");
+  assert.equal(
+    wsApiUrlOf("https://testnet.binance.vision"),
+    "wss://ws-api.testnet.binance.vision/ws-api/v3",
+  );
+  assert.equal(wsApiUrlOf("http://127.0.0.1:4100"), "ws://127.0.0.1:4100/ws-api/v3");
+});
+
+// ---- the translation alone, with Binance's payloads written out ----
+
+interface Translated {
+  translator: UserEventTranslator;
+  events: OrderEvent[];
+  settled: string[];
+  lookups: Order[];
+}
+
+function translator(fills: Fill[] = []): Translated {
+  const events: OrderEvent[] = [];
+  const settled: string[] = [];
+  const lookups: Order[] = [];
+  const t = new UserEventTranslator({
+    emit: (event) => events.push(event),
+    settled: (id) => settled.push(id),
+    fillsOf: (order) => {
+      lookups.push(order);
+      return Promise.resolve(fills);
+    },
+  });
+  return { translator: t, events, settled, lookups };
+}
+
+/** An executionReport of an OCO leg (list 7, legs 11 = stop, 12 = take-profit). */
+function report(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    e: "executionReport",
+    E: 1_700_000_000_100,
+    s: "BTCUSDT",
+    c: "TP-1",
+    S: "SELL",
+    o: "LIMIT_MAKER",
+    q: "0.002",
+    p: "51000",
+    P: "0",
+    g: 7,
+    C: "",
+    x: "NEW",
+    X: "NEW",
+    i: 12,
+    l: "0",
+    z: "0",
+    L: "0",
+    n: "0",
+    N: null,
+    T: 1_700_000_000_000,
+    t: -1,
+    O: 1_699_999_999_000,
+    Z: "0",
+    ...fields,
+  };
+}
+
+const allDone = {
+  e: "listStatus",
+  E: 1_700_000_000_100,
+  s: "BTCUSDT",
+  g: 7,
+  c: "OCO",
+  l: "ALL_DONE",
+  L: "ALL_DONE",
+  r: "NONE",
+  C: "LIST-1",
+  T: 1_700_000_000_050,
+  O: [{ s: "BTCUSDT", i: 11, c: "SL-1" }, { s: "BTCUSDT", i: 12, c: "TP-1" }],
+};
+
+const tpFill = report({
+  x: "TRADE",
+  X: "FILLED",
+  l: "0.002",
+  z: "0.002",
+  L: "51000",
+  n: "0.102",
+  N: "USDT",
+  t: 99,
+  Z: "102",
+});
+const slExpired = report({ c: "SL-1", o: "STOP_LOSS_LIMIT", i: 11, x: "EXPIRED", X: "EXPIRED" });
+
+Deno.test("[user stream] a list is reported once its status and both legs are in, in any order", () => {
+  for (const order of [[allDone, tpFill, slExpired], [tpFill, slExpired, allDone]]) {
+    const t = translator();
+    for (const event of order.slice(0, 2)) t.translator.handle(event);
+    assert.equal(t.events.length, 0, "not before the last piece");
+    t.translator.handle(order[2]!);
+    assert.equal(t.events.length, 1);
+    const event = t.events[0]!;
+    assert.ok(event.type === "oco_leg_filled");
+    assert.deepEqual(
+      [event.id, event.leg, event.price, event.quantity, event.quoteQty, event.commission],
+      ["oco_leg_filled:LIST-1", "TAKE_PROFIT", "51000", "0.002", "102", "0.102"],
+    );
+    assert.deepEqual(t.settled, ["LIST-1"]);
+    assert.equal(t.lookups.length, 0, "the stream showed every fill");
+  }
+});
+
+Deno.test("[user stream] a leg whose earlier fills the stream missed takes its commissions from REST", async () => {
+  const t = translator([
+    { price: "51000", qty: "0.001", commission: "0.051", commissionAsset: "USDT", tradeId: "98" },
+    { price: "51000", qty: "0.001", commission: "0.051", commissionAsset: "USDT", tradeId: "99" },
+  ]);
+  // Only the second of two partial fills arrived.
+  t.translator.handle({ ...tpFill, l: "0.001", n: "0.051" });
+  t.translator.handle(slExpired);
+  t.translator.handle(allDone);
+  await t.translator.settle();
+  assert.equal(t.lookups.length, 1);
+  const event = t.events[0]!;
+  assert.ok(event.type === "oco_leg_filled");
+  assert.equal(event.commission, "0.102");
+});
+
+Deno.test("[user stream] cancelled legs become oco_cancelled under the list's client id", () => {
+  const t = translator();
+  // A cancel report carries the cancel request's id in c and the order's own in C.
+  t.translator.handle(report({ c: "cancel-a", C: "TP-1", x: "CANCELED", X: "CANCELED" }));
+  t.translator.handle(
+    report({ c: "cancel-b", C: "SL-1", o: "STOP_LOSS_LIMIT", i: 11, x: "CANCELED", X: "CANCELED" }),
+  );
+  t.translator.handle(allDone);
+  assert.deepEqual(t.events.map((e) => [e.type, e.id]), [[
+    "oco_cancelled",
+    "oco_cancelled:LIST-1",
+  ]]);
+});
+
+Deno.test("[user stream] a market order's fills become order_filled with every fill", () => {
+  const t = translator();
+  const market = {
+    g: -1,
+    c: "E-1",
+    S: "BUY",
+    o: "MARKET",
+    q: "0.002",
+    p: "0",
+    i: 20,
+    x: "TRADE",
+    Z: "100",
+  };
+  t.translator.handle(
+    report({
+      ...market,
+      X: "PARTIALLY_FILLED",
+      l: "0.001",
+      z: "0.001",
+      L: "50000",
+      n: "0.05",
+      N: "USDT",
+      t: 1,
+      Z: "50",
+    }),
+  );
+  assert.equal(t.events.length, 0);
+  t.translator.handle(
+    report({
+      ...market,
+      X: "FILLED",
+      l: "0.001",
+      z: "0.002",
+      L: "50000",
+      n: "0.05",
+      N: "USDT",
+      t: 2,
+    }),
+  );
+  const event = t.events[0]!;
+  assert.ok(event.type === "order_filled");
+  assert.equal(event.id, "order_filled:E-1");
+  assert.equal(event.order.fills.length, 2);
+  assert.equal(event.order.commission, "0.1");
+  assert.equal(event.order.avgPrice, "50000");
+});

@@ -107,10 +107,15 @@ const WS_API_URLS: Record<string, string> = {
   testnet: TESTNET_WS_API_URL,
 };
 
-/** The WebSocket API URL beside a REST base URL (the simulator serves both on one port). */
-function wsApiUrlOf(endpoint: string): string {
-  return WS_API_URLS[endpoint] ??
-    `${endpoint.replace(/\/+$/, "").replace(/^http/, "ws")}/ws-api/v3`;
+/**
+ * The WebSocket API URL for an endpoint: Binance's own hosts for live and
+ * testnet (named or by REST URL), else the same host and port (the simulator
+ * serves REST and WebSocket on one port).
+ */
+export function wsApiUrlOf(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, "");
+  const named = Object.entries(BASE_URLS).find(([, url]) => url === base)?.[0] ?? base;
+  return WS_API_URLS[named] ?? `${base.replace(/^http/, "ws")}/ws-api/v3`;
 }
 
 /** Binance spot via ccxt (see the module doc). */
