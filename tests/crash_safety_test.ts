@@ -1,0 +1,137 @@
+/**
+ * Crash safety: an engine child process (tests/fixtures/crash_engine.ts) is
+ * SIGKILLed at each step of an entry — after the signal, after the entry
+ * was sent (before its answer), after the answer (before the DB write),
+ * after the entry was recorded (before the OCO) and after the OCO was sent —
+ * then restarted with the same signal (the bus redelivers what was not
+ * acknowledged). Afterwards: no order was sent twice, every position on the
+ * exchange is protected by an OCO or flat, and the trade rows match the
+ * exchange. Real Postgres (one database per step) and the simulator.
+ */
+import assert from "node:assert/strict";
+import { migrate } from "../db/migrate.ts";
+import { openPostgres } from "../db/postgres.ts";
+import { toTrade, type TradeRecord } from "../db/trades.ts";
+import { tradeClientIds } from "../engine/orders/client_ids.ts";
+import { compareDecimals } from "../engine/orders/decimal.ts";
+import { generateMasterKeys, SecretBox } from "../services/secrets.ts";
+import { startSimulator } from "../sim/server.ts";
+import { createPostgresDatabase } from "./helpers/db.ts";
+import { skipWithoutPostgres } from "./helpers/services.ts";
+import { seedUser, signalOf, SIM_KEY, SIM_SECRET } from "./fixtures/execution_rig.ts";
+
+const FIXTURE = new URL("./fixtures/crash_engine.ts", import.meta.url).pathname;
+const STEPS = ["signal_received", "entry_sent", "entry_acked", "entry_recorded", "oco_sent"];
+const T0 = Date.UTC(2026, 0, 1);
+
+interface SimOrder {
+  clientOrderId: string;
+  side: string;
+  type: string;
+  status: string;
+  executedQty: string;
+  orderListId: number;
+}
+
+async function runEngine(env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", FIXTURE],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    signal: output.signal,
+    log: new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr),
+  };
+}
+
+for (const step of STEPS) {
+  Deno.test({
+    name:
+      `a SIGKILL at "${step}" and a restart leave no duplicate order and every position protected`,
+    ignore: skipWithoutPostgres(),
+    async fn() {
+      const database = await createPostgresDatabase();
+      const sim = await startSimulator({
+        startPrices: { BTCUSDT: "50000" },
+        commissionAsset: "base",
+      });
+      sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000" });
+      const db = openPostgres(database.url, { max: 2 });
+      try {
+        await migrate(db);
+        const master = generateMasterKeys();
+        const ids = await seedUser(db, { live: new SecretBox(master) });
+        const signal = signalOf(ids, "ENTRY", T0);
+        const env = {
+          DATABASE_URL: database.url,
+          SIM_URL: sim.url,
+          MASTER_KEY: btoa(String.fromCharCode(...master.keys.get("k1")!)),
+          SIGNAL: JSON.stringify(signal),
+          NO_COLOR: "1",
+        };
+
+        const crashed = await runEngine({ ...env, CRASH_AT: step });
+        assert.equal(
+          crashed.signal,
+          "SIGKILL",
+          `engine was not killed at ${step}:\n${crashed.log}`,
+        );
+        const restarted = await runEngine(env);
+        assert.equal(restarted.code, 0, `restart failed:\n${restarted.log}`);
+
+        const client = tradeClientIds(signal.id);
+        const orders = sim.orders(SIM_KEY) as SimOrder[];
+        const entryPosts = sim.requestLog.filter((r) =>
+          r.method === "POST" && r.clientOrderId === client.entry
+        );
+        assert.ok(entryPosts.length <= 1, `entry sent ${entryPosts.length} times`);
+        const buys = orders.filter((o) => o.side === "BUY");
+        assert.ok(buys.length <= 1, `${buys.length} buys on the exchange`);
+        const executingLists = new Set(
+          orders.filter((o) => o.orderListId !== -1 && o.status === "NEW").map((o) =>
+            o.orderListId
+          ),
+        );
+        assert.ok(executingLists.size <= 1, `${executingLists.size} OCOs working`);
+
+        const trades = (await db.query("SELECT * FROM trades ORDER BY id")).map(toTrade);
+        const pending = await db.query("SELECT * FROM order_intents WHERE status = 'PENDING'");
+        assert.equal(pending.length, 0, "an intent is still PENDING");
+        const filledBuy = buys.find((o) => o.status === "FILLED");
+        if (step !== "entry_sent") {
+          // Only a kill right after dispatch may leave the exchange without the entry.
+          assert.ok(filledBuy, "the entry is missing on the exchange");
+          assert.equal(trades[0]?.status, "OPEN", "the recovered trade is not open and protected");
+        }
+        if (!filledBuy) {
+          assert.equal(trades.length, 0, "a trade row without an entry on the exchange");
+          return;
+        }
+        assert.equal(trades.length, 1, "the filled entry has no trade row");
+        const trade = trades[0] as TradeRecord;
+        assert.equal(trade.clientOrderIdEntry, client.entry);
+        assert.equal(compareDecimals(trade.quantity, filledBuy.executedQty), 0);
+        if (trade.status === "OPEN") {
+          // Protected: its OCO is the one working on the exchange.
+          const legs = orders.filter((o) =>
+            o.status === "NEW" && (o.clientOrderId.startsWith(client.takeProfit) ||
+              o.clientOrderId.startsWith(client.stopLoss))
+          );
+          assert.equal(legs.length, 2, "the open trade is not protected by an OCO");
+          assert.ok(trade.ocoListClientOrderId?.startsWith(client.ocoList));
+        } else {
+          // Flattened: a filled sell closed it and nothing works any more.
+          assert.ok(orders.some((o) => o.side === "SELL" && o.status === "FILLED"));
+          assert.equal(executingLists.size, 0);
+        }
+      } finally {
+        await db.close();
+        await sim.close();
+        await database.drop();
+      }
+    },
+  });
+}
