@@ -19,19 +19,19 @@ import {
   insertBacktest,
   listBacktests,
 } from "../db/backtests.ts";
-import { runBacktest } from "../engine/backtest/backtest.ts";
+import { allocateSeries } from "../engine/backtest/series.ts";
+import type { BacktestWorkerRequest } from "./_backtest_worker.ts";
 import type { ExchangeFilters } from "../engine/backtest/filters.ts";
 import type { BacktestReport } from "../engine/backtest/report.ts";
-import { type Candle, INTERVAL_MS, toCandle } from "../engine/candle.ts";
+import { INTERVAL_MS, toCandle } from "../engine/candle.ts";
 import type { Clock } from "../engine/clock.ts";
-import { AuraError, isAuraError } from "../engine/errors.ts";
+import { AuraError, type ErrorCode, isAuraError } from "../engine/errors.ts";
 import { toDecimalString } from "../engine/orders/decimal.ts";
 import { knownSymbol } from "../engine/orders/known_symbols.ts";
 import { parseSymbolRules } from "../engine/orders/filters.ts";
 import { downsampleEquity } from "../engine/portfolio/equity.ts";
 import { parseStrategy, type StrategyDefinition } from "../engine/strategy/rules.ts";
 import { getStrategy } from "../db/strategies.ts";
-import { listKlines } from "../db/klines.ts";
 import { type BacktestChart, buildChart, type StoredTrade } from "./_backtest_chart.ts";
 
 export type { BacktestChart } from "./_backtest_chart.ts";
@@ -223,8 +223,7 @@ export class BacktestService {
   async chart(userId: number, backtestId: number, maxPoints = 1_500): Promise<BacktestChart> {
     const b = await this.get(userId, backtestId);
     const definition = parseStrategy(b.params.strategy);
-    const klines = await listKlines(
-      this.#deps.db,
+    const klines = await this.#deps.marketData.getHistory(
       definition.symbol,
       definition.interval,
       b.startDate.getTime(),
@@ -262,7 +261,16 @@ export class BacktestService {
           `Cannot backtest "${definition.symbol}" ${definition.interval}: no candles between ${request.from} and ${request.to}`,
         );
       }
-      const candles: Candle[] = klines.map(toCandle);
+      const series = allocateSeries(klines.length);
+      klines.forEach((k, i) => {
+        series.openTime[i] = k.openTime;
+        series.closeTime[i] = k.closeTime;
+        series.open[i] = Number(k.open);
+        series.high[i] = Number(k.high);
+        series.low[i] = Number(k.low);
+        series.close[i] = Number(k.close);
+        series.volume[i] = Number(k.volume);
+      });
       const filters = backtestFilters(definition.symbol);
       const options = {
         feeRate: request.fee,
@@ -271,11 +279,11 @@ export class BacktestService {
         filters,
         strategyId: String(job.strategyId),
       };
-      const report = runBacktest(definition, candles, { ...options, onProgress: progress });
+      const report = await runInWorker({ definition, series, options }, progress);
       const stored = await insertBacktest(this.#deps.db, {
         strategyId: job.strategyId,
-        startDate: new Date(candles[0]!.openTime),
-        endDate: new Date(candles[candles.length - 1]!.closeTime),
+        startDate: new Date(klines[0]!.openTime),
+        endDate: new Date(klines[klines.length - 1]!.closeTime),
         totalTrades: report.totalTrades,
         winningTrades: report.winningTrades,
         losingTrades: report.losingTrades,
@@ -341,6 +349,46 @@ export class BacktestService {
       }
     }
   }
+}
+
+/**
+ * Runs the engine's backtester in a worker, so a long replay neither stalls
+ * the HTTP event loop nor holds back its own progress events.
+ */
+function runInWorker(
+  request: BacktestWorkerRequest,
+  onProgress: (fraction: number) => void,
+): Promise<BacktestReport> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./_backtest_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    worker.onmessage = (e) => {
+      const m = e.data as
+        | { type: "progress"; fraction: number }
+        | { type: "done"; report: BacktestReport }
+        | { type: "error"; code: ErrorCode; message: string };
+      if (m.type === "progress") return onProgress(m.fraction);
+      worker.terminate();
+      if (m.type === "done") resolve(m.report);
+      else reject(new AuraError(m.code, m.message));
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker.terminate();
+      reject(new AuraError("STRATEGY_003", `Backtest failed: ${e.message}`));
+    };
+    const s = request.series;
+    worker.postMessage(request, [
+      s.openTime.buffer,
+      s.closeTime.buffer,
+      s.open.buffer,
+      s.high.buffer,
+      s.low.buffer,
+      s.close.buffer,
+      s.volume.buffer,
+    ]);
+  });
 }
 
 function publicJob(job: BacktestJob & { userId: number }): BacktestJob {

@@ -58,11 +58,28 @@ export class MarketData {
       throw new AuraError("STRATEGY_003", `Cannot load history: unknown interval "${interval}"`);
     }
     const end = Math.min(to, this.#deps.clock.now());
-    const cached = await listKlines(this.#deps.db, symbol, interval, from, end);
+    const cached = await this.#read(symbol, interval, from, end, step);
     const gaps = missingRanges(cached, from, end, step, interval === "1M");
     if (gaps.length === 0) return cached;
     for (const [a, b] of gaps) await this.#fetchRange(symbol, interval, a, b);
-    return await listKlines(this.#deps.db, symbol, interval, from, end);
+    return await this.#read(symbol, interval, from, end, step);
+  }
+
+  /** Reads the cache in windows of 5,000 candles, so a long range never parses in one block. */
+  async #read(
+    symbol: string,
+    interval: string,
+    from: number,
+    to: number,
+    step: number,
+  ): Promise<KlineData[]> {
+    const window = step * 5_000;
+    const out: KlineData[] = [];
+    for (let a = from; a < to; a += window) {
+      const rows = await listKlines(this.#deps.db, symbol, interval, a, Math.min(to, a + window));
+      for (const k of rows) out.push(k);
+    }
+    return out;
   }
 
   async #fetchRange(symbol: string, interval: string, from: number, to: number): Promise<void> {
