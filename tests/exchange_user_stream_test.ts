@@ -12,7 +12,7 @@ import {
   type CcxtBinanceOptions,
   wsApiUrlOf,
 } from "../adapters/exchange/ccxt_binance.ts";
-import { UserEventTranslator } from "../adapters/exchange/_user_stream.ts";
+import { UserEventTranslator } from "../adapters/exchange/_user_events.ts";
 import { waitFor } from "../adapters/exchange/contract_test_suite.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
 import { planEntry, planOco } from "../engine/orders/plan.ts";

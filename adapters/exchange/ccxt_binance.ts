@@ -50,12 +50,8 @@ import type {
 import { BinanceClient, type CcxtBinance } from "./_binance_client.ts";
 import { type Json, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
 import { OrderListWatcher } from "./_order_list_watcher.ts";
-import {
-  LIVE_WS_API_URL,
-  TESTNET_WS_API_URL,
-  UserDataStream,
-  UserEventTranslator,
-} from "./_user_stream.ts";
+import { UserEventTranslator } from "./_user_events.ts";
+import { LIVE_WS_API_URL, TESTNET_WS_API_URL, UserDataStream } from "./_user_stream.ts";
 import { ExchangeResilience, type ResilienceOptions } from "./resilience.ts";
 
 /** Where the adapter sends requests. */
