@@ -40,7 +40,7 @@ function openAdapter(sim: Simulator, options: Partial<CcxtBinanceOptions> = {}):
     apiKey: KEY,
     secret: SECRET,
     endpoint: sim.url,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    userStream: { initialDelayMs: 50, maxDelayMs: 200 },
     connectWebSocket: (url) => {
       connections++;
       const socket = new WebSocket(url);
@@ -276,6 +276,38 @@ Deno.test("[user stream] cancelling an OCO is reported once although reply and s
       assert.equal(countOf(a.events, id), 1);
     } finally {
       await a.exchange.close();
+    }
+  }));
+
+Deno.test("[user stream] a connection that stops answering pings is dropped and reopened", () =>
+  withSim(async (sim) => {
+    // A WebSocket API that acknowledges the subscription, then goes silent (a half-open link).
+    let accepted = 0;
+    const sockets: WebSocket[] = [];
+    const silent = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      accepted++;
+      sockets.push(socket);
+      socket.onmessage = (message) => {
+        const { id, method } = JSON.parse(String(message.data));
+        if (method === "userDataStream.subscribe.signature") {
+          socket.send(JSON.stringify({ id, status: 200, result: { subscriptionId: 0 } }));
+        }
+      };
+      return response;
+    });
+    const a = openAdapter(sim, {
+      wsApiUrl: `ws://127.0.0.1:${silent.addr.port}/ws-api/v3`,
+      pollIntervalMs: 0,
+      userStream: { initialDelayMs: 20, maxDelayMs: 50, heartbeatMs: 20, subscribeTimeoutMs: 50 },
+    });
+    try {
+      await waitFor(() => accepted >= 2 || undefined, "a second connection");
+      assert.ok(a.sent.some((frame) => JSON.parse(frame).method === "ping"), "it pinged");
+    } finally {
+      await a.exchange.close();
+      for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.close();
+      await silent.shutdown();
     }
   }));
 

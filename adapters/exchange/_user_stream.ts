@@ -45,8 +45,14 @@ export interface UserDataStreamOptions {
   initialDelayMs?: number;
   /** Largest reconnect delay, ms (default 30,000). */
   maxDelayMs?: number;
-  /** How long to wait for the subscription's answer, ms (default 10,000). */
+  /** How long to wait for the answer to a subscription or ping, ms (default 10,000). */
   subscribeTimeoutMs?: number;
+  /**
+   * Period of the WebSocket API `ping` request while live, ms (default 30,000;
+   * 0: never). An unanswered ping drops the socket: a half-open connection
+   * would otherwise look live and deliver nothing.
+   */
+  heartbeatMs?: number;
   /** Opens the socket (default `new WebSocket(url)`); tests wrap it to see what is sent. */
   connect?: (url: string) => WebSocket;
   /** Jitter source in [0, 1) (default Math.random). */
@@ -79,7 +85,9 @@ export class UserDataStream {
   #socketClosed: Promise<void> = Promise.resolve();
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
-  #pendingId: string | undefined;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The request awaiting its answer on the current socket. */
+  #pending: { id: string; method: string } | undefined;
   #nextId = 0;
   #failures = 0;
   #live = false;
@@ -140,7 +148,8 @@ export class UserDataStream {
       closed.resolve();
       if (this.#socket !== socket) return;
       this.#socket = undefined;
-      this.#clearAckTimer();
+      this.#pending = undefined;
+      this.#clearTimers();
       this.#setLive(false);
       this.#failures++;
       this.#scheduleReconnect();
@@ -155,17 +164,29 @@ export class UserDataStream {
     };
     const signature = await signWsApiParams(this.#o.secret, params);
     if (socket !== this.#socket || socket.readyState !== WebSocket.OPEN) return;
+    this.#request(socket, "userDataStream.subscribe.signature", { ...params, signature });
+  }
+
+  /** Sends one request and drops the socket when it goes unanswered. */
+  #request(socket: WebSocket, method: string, params?: Record<string, unknown>): void {
     const id = `aura-uds-${++this.#nextId}`;
-    this.#pendingId = id;
-    socket.send(JSON.stringify({
-      id,
-      method: "userDataStream.subscribe.signature",
-      params: { ...params, signature },
-    }));
+    this.#pending = { id, method };
+    socket.send(JSON.stringify(params ? { id, method, params } : { id, method }));
     this.#ackTimer = setTimeout(() => {
       this.#ackTimer = undefined;
       this.#drop(socket);
     }, this.#o.subscribeTimeoutMs ?? 10_000);
+  }
+
+  #scheduleHeartbeat(socket: WebSocket): void {
+    const period = this.#o.heartbeatMs ?? 30_000;
+    if (!(period > 0)) return;
+    this.#heartbeatTimer = setTimeout(() => {
+      this.#heartbeatTimer = undefined;
+      if (socket === this.#socket && socket.readyState === WebSocket.OPEN) {
+        this.#request(socket, "ping");
+      }
+    }, period);
   }
 
   #onMessage(socket: WebSocket, text: string): void {
@@ -176,10 +197,13 @@ export class UserDataStream {
     } catch {
       return;
     }
-    if (this.#pendingId !== undefined && message.id === this.#pendingId) {
-      this.#pendingId = undefined;
+    const pending = this.#pending;
+    if (pending !== undefined && message.id === pending.id) {
+      this.#pending = undefined;
       this.#clearAckTimer();
       if (message.status === 200) {
+        this.#scheduleHeartbeat(socket);
+        if (pending.method === "ping") return;
         this.#failures = 0;
         this.#setLive(true);
       } else {
@@ -234,6 +258,8 @@ export class UserDataStream {
 
   #clearTimers(): void {
     this.#clearAckTimer();
+    if (this.#heartbeatTimer !== undefined) clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
   }

@@ -51,7 +51,12 @@ import { BinanceClient, type CcxtBinance } from "./_binance_client.ts";
 import { type Json, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
 import { OrderListWatcher } from "./_order_list_watcher.ts";
 import { UserEventTranslator } from "./_user_events.ts";
-import { LIVE_WS_API_URL, TESTNET_WS_API_URL, UserDataStream } from "./_user_stream.ts";
+import {
+  LIVE_WS_API_URL,
+  TESTNET_WS_API_URL,
+  UserDataStream,
+  type UserDataStreamOptions,
+} from "./_user_stream.ts";
 import { ExchangeResilience, type ResilienceOptions } from "./resilience.ts";
 
 /** Where the adapter sends requests. */
@@ -77,8 +82,11 @@ export interface CcxtBinanceOptions {
   wsApiUrl?: string | null;
   /** Polling period while the stream is live, as a safety net, ms (default 60,000; 0: never). */
   safetyPollIntervalMs?: number;
-  /** Reconnect backoff of the stream, ms (defaults 500 doubling up to 30,000). */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Stream tuning: reconnect backoff (500 ms doubling up to 30 s), ping period and answer timeout. */
+  userStream?: Pick<
+    UserDataStreamOptions,
+    "initialDelayMs" | "maxDelayMs" | "heartbeatMs" | "subscribeTimeoutMs"
+  >;
   /** Opens the stream's socket (default `new WebSocket(url)`); tests wrap it to see what is sent. */
   connectWebSocket?: (url: string) => WebSocket;
   /** Per-request timeout, ms (default 10,000). */
@@ -172,7 +180,7 @@ export class CcxtBinanceExchange implements Exchange {
           if (live) this.#translator.reset();
           this.#watcher.setStreamLive(live);
         },
-        ...options.reconnect,
+        ...options.userStream,
         ...(options.connectWebSocket ? { connect: options.connectWebSocket } : {}),
       });
     }
