@@ -21,12 +21,7 @@ import type { RateLimiter } from "./services/rate_limit.ts";
 import type { MetricsRegistry } from "./services/metrics.ts";
 import type { KeyValidator } from "./services/api_keys.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
-import {
-  authenticateRequest,
-  errorHandler,
-  installSession,
-  notFoundHandler,
-} from "./routes/api/_middleware.ts";
+import { errorHandler, installSession, notFoundHandler } from "./routes/api/_middleware.ts";
 import { createPages, type PipelineHealth } from "./routes/mod.tsx";
 import { accessTokensFor } from "./routes/api/auth.ts";
 import { systemRoutes } from "./routes/api/system.ts";
@@ -141,17 +136,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route("/", systemRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
-  app.route(
-    "/",
-    createPages({
-      db: deps.db,
-      clock: deps.clock,
-      authenticate: authenticateRequest,
-      paperBalanceUsd: deps.config.AURA_PAPER_BALANCE_USDT,
-      ...(deps.pipelineHealth ? { health: deps.pipelineHealth } : {}),
-      ...(deps.latestPrice ? { latestPrice: deps.latestPrice } : {}),
-    }),
-  );
+  app.route("/", createPages(deps));
 
   app.onError(errorHandler);
   app.notFound(notFoundHandler);

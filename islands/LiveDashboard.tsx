@@ -9,7 +9,8 @@
 import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { DashboardData, PositionView, TradeView } from "../ui/dashboard_data.ts";
+import type { DashboardData, PositionView, StrategyView, TradeView } from "../ui/dashboard_data.ts";
+import { type CheckResult, healthFromChecks } from "../ui/health.ts";
 import { dateTime, money, price, signedMoney, statusLabel, tone } from "../ui/format.ts";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { EmptyState } from "../components/EmptyState.tsx";
@@ -17,20 +18,47 @@ import { EmptyState } from "../components/EmptyState.tsx";
 /** Props: the server's snapshot. */
 export type LiveDashboardProps = DashboardData;
 
-const unrealized = (p: PositionView): number | null =>
-  p.price === null ? null : (Number(p.price) - Number(p.entryPrice)) * Number(p.quantity);
+type Json = Record<string, unknown>;
 
-function toTradeView(d: Record<string, unknown>, names: Map<number, string>): TradeView {
-  const sid = Number(d.strategyId);
+/** Unrealized P&L of a position at its latest price, net of the entry fee (null without a price). */
+export function unrealizedOf(p: PositionView): number | null {
+  if (p.price === null) return null;
+  return (Number(p.price) - Number(p.entryPrice)) * Number(p.quantity) - Number(p.entryFee);
+}
+
+const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
+
+/** A `trade` event (the engine's trade_opened) as a position. */
+export function positionFromEvent(d: Json, names: Map<number, string>): PositionView {
+  const strategyId = Number(d.strategyId);
   return {
-    id: Number(d.id ?? d.tradeId),
-    strategyName: String(d.strategyName ?? names.get(sid) ?? `#${sid}`),
+    id: Number(d.tradeId ?? d.id),
+    strategyId,
+    strategyName: String(d.strategyName ?? names.get(strategyId) ?? `#${strategyId}`),
+    symbol: String(d.symbol),
+    entryPrice: String(d.entryPrice),
+    quantity: String(d.quantity),
+    entryFee: String(d.entryFee ?? d.fees ?? "0"),
+    takeProfitPrice: str(d.takeProfitPrice),
+    stopLossPrice: str(d.stopLossPrice),
+    entryTime: new Date(Number(d.occurredAt ?? Date.now())).toISOString(),
+    price: str(d.price) ?? String(d.entryPrice),
+    isPaper: d.isPaper !== false,
+  };
+}
+
+/** A `trade` event (the engine's trade_closed) as a history row. */
+export function closedFromEvent(d: Json, names: Map<number, string>): TradeView {
+  const strategyId = Number(d.strategyId);
+  return {
+    id: Number(d.tradeId ?? d.id),
+    strategyName: String(names.get(strategyId) ?? `#${strategyId}`),
     symbol: String(d.symbol ?? ""),
     status: String(d.status ?? ""),
     entryPrice: String(d.entryPrice ?? ""),
-    exitPrice: d.exitPrice === undefined || d.exitPrice === null ? null : String(d.exitPrice),
-    pnl: d.pnl === undefined || d.pnl === null ? null : String(d.pnl),
-    time: String(d.exitTimestamp ?? d.entryTimestamp ?? new Date().toISOString()),
+    exitPrice: str(d.exitPrice),
+    pnl: str(d.pnl),
+    time: new Date(Number(d.occurredAt ?? Date.now())).toISOString(),
   };
 }
 
@@ -42,12 +70,18 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
   const health = useSignal(props.health);
   const realized = useSignal(Number(props.realizedPnl));
   const today = useSignal(Number(props.todayPnl));
+  const notices = useSignal<string[]>([]);
   const connected = useSignal<"connecting" | "live" | "lost" | "off">("connecting");
 
   useEffect(() => {
     const names = new Map(props.strategies.map((s) => [s.id, s.name]));
+    const notify = (text: string) => notices.value = [text, ...notices.value].slice(0, 5);
+    const setState = (id: number, state: StrategyView["state"], only?: StrategyView["state"]) =>
+      strategies.value = strategies.value.map((s) =>
+        s.id === id && (only === undefined || s.state === only) ? { ...s, state } : s
+      );
     const source = new EventSource("/api/v1/events");
-    const on = (type: string, fn: (d: Record<string, unknown>) => void) =>
+    const on = (type: string, fn: (d: Json) => void) =>
       source.addEventListener(type, (e) => {
         try {
           fn(JSON.parse((e as MessageEvent).data));
@@ -59,62 +93,73 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
     // CLOSED means the server refused the stream (it will not retry); else it reconnects.
     source.onerror = () =>
       connected.value = source.readyState === EventSource.CLOSED ? "off" : "lost";
+    on("hello", (d) => {
+      const checks = (d.health as Json | undefined)?.checks as Record<string, CheckResult>;
+      if (checks) {
+        health.value = { ...healthFromChecks(checks), lastCandleTime: health.value.lastCandleTime };
+      }
+    });
+    on("health", (d) => {
+      const checks = d.checks as Record<string, CheckResult> | undefined;
+      health.value = checks
+        ? { ...healthFromChecks(checks), lastCandleTime: health.value.lastCandleTime }
+        : { ...health.value, ...d };
+    });
     on("price", (d) => {
       const symbol = String(d.symbol);
-      const p = String(d.price ?? d.close);
+      const p = String(d.price);
       positions.value = positions.value.map((x) => x.symbol === symbol ? { ...x, price: p } : x);
+      // Prices come from closed candles: the stream is alive and this is the newest close.
+      const time = Number(d.time);
+      if (Number.isFinite(time) && time > (health.value.lastCandleTime ?? 0)) {
+        health.value = { ...health.value, marketData: "connected", lastCandleTime: time };
+      }
     });
-    on("trade", (d0) => {
-      const d = (d0.trade as Record<string, unknown> | undefined) ?? d0;
-      const id = Number(d.id ?? d.tradeId);
-      if (d.status === "OPEN") {
-        const view: PositionView = {
-          id,
-          strategyId: Number(d.strategyId),
-          strategyName: String(d.strategyName ?? names.get(Number(d.strategyId)) ?? ""),
-          symbol: String(d.symbol),
-          entryPrice: String(d.entryPrice),
-          quantity: String(d.quantity),
-          takeProfitPrice: (d.takeProfitPrice as string | null | undefined) ?? null,
-          stopLossPrice: (d.stopLossPrice as string | null | undefined) ?? null,
-          entryTime: String(d.entryTimestamp ?? new Date().toISOString()),
-          price: (d.price as string | undefined) ?? String(d.entryPrice),
-          isPaper: d.isPaper !== false,
-        };
-        const rest = positions.value.filter((x) => x.id !== id);
-        positions.value = [view, ...rest];
-        strategies.value = strategies.value.map((s) =>
-          s.id === view.strategyId ? { ...s, state: "in_position" } : s
-        );
-      } else if (d.status) {
-        const closed = positions.value.find((x) => x.id === id);
-        positions.value = positions.value.filter((x) => x.id !== id);
-        trades.value = [toTradeView(d, names), ...trades.value.filter((t) => t.id !== id)]
-          .slice(0, 10);
+    on("trade", (d) => {
+      const opened = d.type === "trade_opened" || d.status === "OPEN";
+      const closed = d.type === "trade_closed" ||
+        (typeof d.status === "string" && d.status !== "OPEN" && d.type === undefined);
+      if (opened) {
+        const view = positionFromEvent(d, names);
+        positions.value = [view, ...positions.value.filter((x) => x.id !== view.id)];
+        setState(view.strategyId, "in_position");
+      } else if (closed) {
+        const row = closedFromEvent(d, names);
+        positions.value = positions.value.filter((x) => x.id !== row.id);
+        trades.value = [row, ...trades.value.filter((t) => t.id !== row.id)].slice(0, 10);
         const pnl = Number(d.pnl ?? 0);
         realized.value += pnl;
         today.value += pnl;
-        const sid = closed?.strategyId ?? Number(d.strategyId);
-        strategies.value = strategies.value.map((s) =>
-          s.id === sid && s.state === "in_position" ? { ...s, state: "waiting" } : s
+        setState(Number(d.strategyId), "waiting", "in_position");
+      } else if (d.type === "trade_failed") {
+        notify(
+          `${String(d.symbol ?? "")} ${String(d.action ?? "order")} failed: ${String(d.message)}`,
         );
       }
     });
     on("strategy", (d) => {
       const id = Number(d.strategyId ?? d.id);
-      const state = d.state ? String(d.state) : d.isActive === false ? "inactive" : undefined;
-      if (!state) return;
-      strategies.value = strategies.value.map((s) =>
-        s.id === id ? { ...s, state: state as typeof s.state } : s
-      );
+      if (d.type === "strategy_halted") {
+        setState(id, "halted");
+        notify(`Strategy ${names.get(id) ?? `#${id}`} halted: ${String(d.message)}`);
+      } else if (typeof d.state === "string") setState(id, d.state as StrategyView["state"]);
     });
-    on("health", (d) => health.value = { ...health.value, ...d });
+    on("notification", (d) => {
+      if (d.type === "reconciliation_report") {
+        const findings = Array.isArray(d.findings) ? d.findings.length : 0;
+        notify(
+          `Reconciliation checked ${String(d.openTradesChecked)} open trades: ${findings} findings`,
+        );
+      } else if (d.message) notify(String(d.message));
+    });
     return () => source.close();
   }, []);
 
   const open = positions.value;
-  const unrealizedTotal = open.reduce((acc, p) => acc + (unrealized(p) ?? 0), 0);
-  const equity = props.startingBalance + realized.value + unrealizedTotal;
+  const unrealizedTotal = open.reduce((acc, p) => acc + (unrealizedOf(p) ?? 0), 0);
+  // The server valued the portfolio exactly at render; live changes are added on top.
+  const value = Number(props.totalValue) + (unrealizedTotal - Number(props.unrealizedPnl)) +
+    (realized.value - Number(props.realizedPnl));
   const active = strategies.value.filter((s) => s.state !== "inactive");
   const h = health.value;
 
@@ -123,13 +168,9 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
       <section class="kpis" aria-label="Portfolio">
         <div class="kpi">
           <span class="kpi-label">
-            {props.mode === "paper" ? "Paper portfolio value" : "Realized + unrealized"}
+            {props.mode === "paper" ? "Paper portfolio value" : "Portfolio value"}
           </span>
-          <span class="kpi-value" data-testid="portfolio-value">
-            {props.mode === "paper"
-              ? `${money(equity)} USDT`
-              : `${signedMoney(realized.value + unrealizedTotal)} USDT`}
-          </span>
+          <span class="kpi-value" data-testid="portfolio-value">{money(value)} USDT</span>
         </div>
         <div class="kpi">
           <span class="kpi-label">Today's P&L</span>
@@ -182,7 +223,7 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
                 </thead>
                 <tbody>
                   {open.map((p) => {
-                    const u = unrealized(p);
+                    const u = unrealizedOf(p);
                     return (
                       <tr key={p.id}>
                         <td>
@@ -231,6 +272,7 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
               : h.exchange}
           </dd>
         </dl>
+        {h.detail && <p class="hint">{h.detail}</p>}
         {h.marketData === "disconnected" && (
           <p class="alert alert-warn" role="alert">
             Market data is disconnected: strategies will not see new candles until it reconnects.
@@ -260,6 +302,14 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
             </ul>
           )}
       </section>
+
+      {notices.value.length > 0 && (
+        <section class="card span-3 notices" aria-label="Notifications" role="status">
+          <ul class="list">
+            {notices.value.map((n, i) => <li key={i} class="warn">{n}</li>)}
+          </ul>
+        </section>
+      )}
 
       <section class="card span-2" aria-labelledby="recent-title">
         <header class="card-head">

@@ -5,6 +5,8 @@ import { defaultDraft, draftProblems } from "./StrategyEditor.tsx";
 import { fractionOf, resultIdOf } from "./BacktestPanel.tsx";
 import { indicatorLabel, toSeconds } from "./CandleChart.tsx";
 import { maskKey } from "./ApiKeyForm.tsx";
+import { closedFromEvent, positionFromEvent, unrealizedOf } from "./LiveDashboard.tsx";
+import { healthFromChecks } from "../ui/health.ts";
 import { ApiError } from "../ui/api.ts";
 import { parseStrategy } from "../engine/strategy/rules.ts";
 
@@ -70,4 +72,52 @@ Deno.test("chart helpers name indicator keys and convert times to seconds", () =
 Deno.test("maskKey() masks like the API", () => {
   assert.equal(maskKey("PUBLICkeyABCDEFGH12345678wxyz"), "PUBL…wxyz");
   assert.equal(maskKey("short"), "****");
+});
+
+Deno.test("the dashboard reads the engine's trade events and values positions net of the entry fee", () => {
+  const names = new Map([[7, "Dip buyer"]]);
+  const opened = positionFromEvent({
+    type: "trade_opened",
+    tradeId: "41",
+    strategyId: "7",
+    symbol: "BTCUSDT",
+    entryPrice: "38466.9",
+    quantity: "0.0065",
+    fees: "0.25",
+    takeProfitPrice: "39620.9",
+    stopLossPrice: "37889.89",
+    occurredAt: Date.UTC(2022, 0, 5),
+  }, names);
+  assert.equal(opened.id, 41);
+  assert.equal(opened.strategyName, "Dip buyer");
+  assert.equal(opened.entryTime, "2022-01-05T00:00:00.000Z");
+  assert.ok(Math.abs(unrealizedOf({ ...opened, price: "39000" })! - 3.21515) < 1e-9);
+  assert.equal(unrealizedOf({ ...opened, price: null }), null);
+  const closed = closedFromEvent({
+    type: "trade_closed",
+    tradeId: "41",
+    strategyId: "7",
+    status: "CLOSED_TP",
+    exitPrice: "39620.9",
+    pnl: "6.9952",
+  }, names);
+  assert.deepEqual([closed.id, closed.status, closed.pnl], [41, "CLOSED_TP", "6.9952"]);
+});
+
+Deno.test("healthFromChecks() maps the app's named checks onto the dashboard's view", () => {
+  assert.deepEqual(healthFromChecks({ database: { ok: true, detail: "pglite" } }), {
+    marketData: "unknown",
+    lastCandleTime: null,
+    exchange: "unknown",
+    detail: undefined,
+  });
+  const down = healthFromChecks({
+    database: { ok: true },
+    pipeline: { ok: false, detail: "bus memory, 1 strategies, 0 streams" },
+  });
+  assert.equal(down.marketData, "disconnected");
+  assert.equal(down.exchange, "down");
+  assert.match(down.detail!, /pipeline: failing \(bus memory/);
+  const split = healthFromChecks({ marketData: { ok: true }, exchange: { ok: false } });
+  assert.deepEqual([split.marketData, split.exchange], ["connected", "down"]);
 });

@@ -51,6 +51,26 @@ export function filterFromQuery(q: URLSearchParams): TradeHistoryFilter & { page
   };
 }
 
+const API_SORT: Record<Sort, string> = {
+  entry_timestamp: "entryTime",
+  exit_timestamp: "exitTime",
+  pnl: "pnl",
+  symbol: "symbol",
+};
+
+/** The query of GET /api/v1/portfolio/history?format=csv for the same filter. */
+export function csvQuery(filter: TradeHistoryFilter): URLSearchParams {
+  const out = new URLSearchParams({ format: "csv" });
+  if (filter.strategyId !== undefined) out.set("strategyId", String(filter.strategyId));
+  if (filter.symbol !== undefined) out.set("symbol", filter.symbol);
+  if (filter.status !== undefined) out.set("status", filter.status);
+  if (filter.from !== undefined) out.set("from", filter.from.toISOString());
+  if (filter.to !== undefined) out.set("to", filter.to.toISOString());
+  out.set("sort", API_SORT[filter.sort ?? "exit_timestamp"]);
+  out.set("order", filter.order ?? "desc");
+  return out;
+}
+
 /** Renders the trade history. */
 export async function handler(ctx: PageContext): Promise<PageResult> {
   const q = ctx.url.searchParams;
@@ -67,9 +87,7 @@ export async function handler(ctx: PageContext): Promise<PageResult> {
     const s = next.toString();
     return s ? `/history?${s}` : "/history";
   };
-  const csv = new URLSearchParams(q);
-  csv.delete("page");
-  csv.set("format", "csv");
+  const csv = csvQuery(filter);
   const sortHeader = (key: Sort, label: string, numeric = false): JSX.Element => {
     const current = filter.sort === key;
     const nextOrder = current && filter.order === "desc" ? "asc" : "desc";

@@ -1,7 +1,8 @@
 /**
  * The web pages: server-rendered Preact (first paint with real data) plus
- * hydrated islands, and the static assets they need. Part A mounts this at
- * "/" in app.ts: `app.route("/", createPages({ db, clock, authenticate }))`.
+ * hydrated islands, and the static assets they need. app.ts mounts it at "/"
+ * with its own dependencies: `app.route("/", createPages(deps))`, so pages
+ * read through the same service instances the API uses.
  *
  * Pages need the cookie session; without one they redirect to /login. The
  * client bundle is built on the first page request (cached in memory) and
@@ -13,6 +14,7 @@ import { type Context, Hono } from "hono";
 import { renderToString } from "preact-render-to-string";
 import type { JSX } from "preact";
 import { findUserById, type UserRecord } from "../db/users.ts";
+import { authenticateRequest } from "./api/_middleware.ts";
 import { App } from "./_app.tsx";
 import { clientBundle, stylesheet } from "../ui/assets.ts";
 import type { PageContext, PageResult, PagesDeps } from "../ui/page.ts";
@@ -84,7 +86,7 @@ export function createPages(deps: PagesDeps): Hono {
   };
 
   const sessionUser = async (c: Context): Promise<UserRecord | null> => {
-    const auth = await deps.authenticate(c);
+    const auth = await (deps.authenticate ?? authenticateRequest)(c);
     return auth ? await findUserById(deps.db, auth.userId) : null;
   };
 

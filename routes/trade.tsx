@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { getTrade } from "../db/trades.ts";
+import { portfolioServiceFor } from "./api/portfolio.ts";
+import { isAuraError } from "../engine/errors.ts";
 import { getStrategy } from "../db/strategies.ts";
 import { dateTime, money, price, signedMoney, statusLabel, tone } from "../ui/format.ts";
 import type { PageContext, PageResult } from "../ui/page.ts";
@@ -25,12 +26,33 @@ export function latencySteps(
   }));
 }
 
+/** A one-line summary of an exchange answer (order id and status, or the error). */
+export function answerOf(result: unknown): string {
+  if (result === null || result === undefined) return "—";
+  if (typeof result !== "object") return String(result);
+  const r = result as Record<string, unknown>;
+  const parts = [
+    r.orderId ?? r.orderListId,
+    r.status ?? r.listOrderStatus,
+    r.code,
+    r.msg ?? r.message,
+  ]
+    .filter((x) => x !== undefined && x !== null).map(String);
+  return parts.length ? parts.join(" · ") : JSON.stringify(result).slice(0, 80);
+}
+
 /** Renders a trade's detail. */
 export async function handler(ctx: PageContext): Promise<PageResult> {
   const raw = ctx.params.id ?? "";
   if (!/^[1-9]\d{0,9}$/.test(raw)) return { notFound: true };
-  const t = await getTrade(ctx.deps.db, ctx.user.id, Number(raw));
-  if (!t) return { notFound: true };
+  // The same read as GET /api/v1/trades/:id: the trade plus its order intents.
+  let t;
+  try {
+    t = await portfolioServiceFor(ctx.deps).trade(ctx.user.id, Number(raw));
+  } catch (error) {
+    if (isAuraError(error, "API_005")) return { notFound: true };
+    throw error;
+  }
   const strategy = await getStrategy(ctx.deps.db, ctx.user.id, t.strategyId);
   const steps = latencySteps(t.latency);
   const row = (label: string, value: string | null | undefined, cls = "") => (
@@ -79,6 +101,37 @@ export async function handler(ctx: PageContext): Promise<PageResult> {
             </dl>
           </section>
         </div>
+        <section class="card" aria-labelledby="trade-intents">
+          <h2 id="trade-intents">Order intents</h2>
+          {t.intents.length === 0
+            ? <p class="muted">No order intents were recorded for this trade.</p>
+            : (
+              <div class="table-wrap">
+                <table class="table" data-testid="intents">
+                  <thead>
+                    <tr>
+                      <th scope="col">Kind</th>
+                      <th scope="col">Client order id</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Exchange answer</th>
+                      <th scope="col">Recorded</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {t.intents.map((i) => (
+                      <tr key={i.clientOrderId}>
+                        <td>{i.kind}</td>
+                        <td class="mono">{i.clientOrderId}</td>
+                        <td class={i.status === "FAILED" ? "neg" : undefined}>{i.status}</td>
+                        <td class="mono">{answerOf(i.result)}</td>
+                        <td>{dateTime(i.createdAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+        </section>
         <section class="card" aria-labelledby="trade-latency">
           <h2 id="trade-latency">Latency trace</h2>
           {steps.length === 0

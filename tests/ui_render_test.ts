@@ -194,7 +194,11 @@ Deno.test({
     const history = await page(t.app, "/history?status=CLOSED_TP&sort=pnl&order=asc", user.cookie);
     assert.match(history.html, /data-testid="history-total">1</);
     assert.match(history.html, /Take-profit/);
-    assert.match(history.html, /format=csv/);
+    // The export link speaks the API's query language (sort names, ISO dates).
+    assert.match(
+      history.html,
+      /portfolio\/history\?format=csv&amp;status=CLOSED_TP&amp;sort=pnl&amp;order=asc/,
+    );
     assert.match(history.html, /aria-sort="ascending"/);
     const none = await page(t.app, "/history?status=CLOSED_SL", user.cookie);
     assert.match(none.html, /data-testid="history-total">0</);
@@ -204,6 +208,9 @@ Deno.test({
     assert.match(trade.html, /Latency trace/);
     assert.match(trade.html, /ocoAck/);
     assert.match(trade.html, /aura-o-/);
+    assert.match(trade.html, /data-testid="intents"/);
+    assert.match(trade.html, /FILLED/);
+    assert.match(trade.html, /EXEC_STARTED/);
 
     // Pages carry no island for what needs no JavaScript.
     assert.equal(islands(history.html).size, 1); // the log-out button only

@@ -1,18 +1,23 @@
 /**
- * Reads what the dashboard shows for one user, through the repositories the
- * API uses: realized P&L (total and today, UTC), open positions with their
- * latest price, recent closed trades, strategies with their state, and the
- * realized equity curve.
+ * Reads what the dashboard shows for one user through the services the API
+ * uses: the portfolio service (value, realized/unrealized/today's P&L,
+ * positions at live prices — GET /api/v1/portfolio/overview and /positions),
+ * the strategies' state (as GET /api/v1/strategies derives it), recent
+ * closed trades, the realized equity curve and pipeline health.
  *
  * @module
  */
-import { listOpenTrades, listTradeHistory } from "../db/trades.ts";
+import { listTradeHistory } from "../db/trades.ts";
 import { listStrategyOverviews } from "../db/strategies.ts";
 import { type StrategyState, strategyState } from "../services/strategies.ts";
-import type { PageContext, PipelineHealth } from "./page.ts";
+import { portfolioServiceFor } from "../routes/api/portfolio.ts";
+import { type CheckResult, healthFromChecks, type PipelineHealth } from "./health.ts";
+import type { PageContext, PagesDeps } from "./page.ts";
 import type { EquityChartPoint } from "../components/EquityChart.tsx";
 
-/** An open position as the dashboard island receives it (JSON-safe). */
+export type { StrategyState } from "../services/strategies.ts";
+
+/** An open position as the dashboard island receives it (JSON-safe, decimals as strings). */
 export interface PositionView {
   /** Trade id. */
   id: number;
@@ -22,10 +27,12 @@ export interface PositionView {
   strategyName: string;
   /** Symbol. */
   symbol: string;
-  /** Entry price (decimal string). */
+  /** Entry price. */
   entryPrice: string;
-  /** Quantity (decimal string). */
+  /** Quantity. */
   quantity: string;
+  /** Entry fee (quote), part of the unrealized P&L. */
+  entryFee: string;
   /** Take-profit level. */
   takeProfitPrice: string | null;
   /** Stop level. */
@@ -54,11 +61,9 @@ export interface TradeView {
   exitPrice: string | null;
   /** Net P&L. */
   pnl: string | null;
-  /** Exit time, ISO (entry time while open). */
+  /** Exit time, ISO. */
   time: string;
 }
-
-export type { StrategyState } from "../services/strategies.ts";
 
 /** A strategy row. */
 export interface StrategyView {
@@ -80,10 +85,12 @@ export interface StrategyView {
 export interface DashboardData {
   /** Paper or live. */
   mode: "paper" | "live";
-  /** Starting paper balance (USDT). */
-  startingBalance: number;
-  /** Realized P&L, all time (decimal string). */
+  /** Portfolio value in USDT at render time (balances at latest prices). */
+  totalValue: string;
+  /** Realized P&L, all time. */
   realizedPnl: string;
+  /** Unrealized P&L at render time. */
+  unrealizedPnl: string;
   /** Realized P&L since 00:00 UTC. */
   todayPnl: string;
   /** Closed trade count. */
@@ -96,40 +103,49 @@ export interface DashboardData {
   strategies: StrategyView[];
   /** Pipeline health. */
   health: PipelineHealth;
-  /** Realized equity over time. */
+  /** Realized equity over time (starting balance + closed P&L). */
   equity: EquityChartPoint[];
+}
+
+/** Runs the app's named health checks (each bounded to 1 s) and maps them for the dashboard. */
+export async function pipelineHealth(deps: PagesDeps): Promise<PipelineHealth> {
+  if (deps.pipelineHealth) return await deps.pipelineHealth();
+  const entries = Object.entries(deps.healthChecks ?? {});
+  const results = await Promise.all(entries.map(async ([name, check]) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const r = await Promise.race([
+        check(),
+        new Promise<CheckResult>((resolve) => {
+          timer = setTimeout(() => resolve({ ok: false, detail: "timeout" }), 1_000);
+        }),
+      ]);
+      return [name, r] as const;
+    } catch {
+      return [name, { ok: false, detail: "failed" }] as const;
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
+  return healthFromChecks(Object.fromEntries(results));
 }
 
 /** Loads the dashboard for the context's user. */
 export async function loadDashboard(ctx: PageContext): Promise<DashboardData> {
-  const { db, clock } = ctx.deps;
+  const { db } = ctx.deps;
   const userId = ctx.user.id;
-  const now = clock.now();
-  const dayStart = new Date(now - (now % 86_400_000));
-  const [overviews, open, all, today, closed] = await Promise.all([
+  const portfolio = portfolioServiceFor(ctx.deps);
+  const [overview, positions, overviews, recent, closed, health] = await Promise.all([
+    portfolio.overview(userId),
+    portfolio.positions(userId),
     listStrategyOverviews(db, userId),
-    listOpenTrades(db, userId),
     listTradeHistory(db, userId, { limit: 10 }),
-    listTradeHistory(db, userId, { from: dayStart, limit: 1 }),
     listTradeHistory(db, userId, { sort: "exit_timestamp", order: "asc", limit: 500 }),
+    pipelineHealth(ctx.deps),
   ]);
   const names = new Map(overviews.map((o) => [o.strategy.id, o.strategy.name]));
-  const price = ctx.deps.latestPrice;
-  const positions = await Promise.all(open.map(async (t): Promise<PositionView> => ({
-    id: t.id,
-    strategyId: t.strategyId,
-    strategyName: names.get(t.strategyId) ?? `#${t.strategyId}`,
-    symbol: t.symbol,
-    entryPrice: t.entryPrice,
-    quantity: t.quantity,
-    takeProfitPrice: t.takeProfitPrice,
-    stopLossPrice: t.stopLossPrice,
-    entryTime: t.entryTimestamp.toISOString(),
-    price: price ? await price(t.symbol) : null,
-    isPaper: t.isPaper,
-  })));
-  const startingBalance = ctx.deps.paperBalanceUsd ?? 10_000;
-  let equity = startingBalance;
+  const nameOf = (id: number) => names.get(id) ?? `#${id}`;
+  let equity = ctx.deps.config.AURA_PAPER_BALANCE_USDT;
   const curve: EquityChartPoint[] = [];
   if (closed.trades.length) {
     curve.push({ time: closed.trades[0]!.entryTimestamp.getTime(), equity });
@@ -138,19 +154,30 @@ export async function loadDashboard(ctx: PageContext): Promise<DashboardData> {
     equity += Number(t.pnl ?? 0);
     curve.push({ time: (t.exitTimestamp ?? t.entryTimestamp).getTime(), equity });
   }
-  const health: PipelineHealth = ctx.deps.health
-    ? await ctx.deps.health()
-    : { marketData: "unknown", lastCandleTime: null, exchange: "unknown" };
   return {
     mode: ctx.user.tradingMode,
-    startingBalance,
-    realizedPnl: all.totalPnl,
-    todayPnl: today.totalPnl,
-    closedTrades: all.total,
-    positions,
-    recentTrades: all.trades.map((t) => ({
+    totalValue: overview.totalValue,
+    realizedPnl: overview.realizedPnl,
+    unrealizedPnl: overview.unrealizedPnl,
+    todayPnl: overview.todayPnl,
+    closedTrades: recent.total,
+    positions: positions.map((p) => ({
+      id: p.id,
+      strategyId: p.strategyId,
+      strategyName: nameOf(p.strategyId),
+      symbol: p.symbol,
+      entryPrice: p.entryPrice,
+      quantity: p.quantity,
+      entryFee: p.entryFee,
+      takeProfitPrice: p.takeProfitPrice,
+      stopLossPrice: p.stopLossPrice,
+      entryTime: p.entryTimestamp.toISOString(),
+      price: p.price,
+      isPaper: p.isPaper,
+    })),
+    recentTrades: recent.trades.map((t) => ({
       id: t.id,
-      strategyName: names.get(t.strategyId) ?? `#${t.strategyId}`,
+      strategyName: nameOf(t.strategyId),
       symbol: t.symbol,
       status: t.status,
       entryPrice: t.entryPrice,

@@ -3,38 +3,25 @@
  *
  * @module
  */
+import type { Context } from "hono";
 import type { JSX } from "preact";
-import type { Db } from "../db/port.ts";
 import type { UserRecord } from "../db/users.ts";
-import type { Clock } from "../engine/clock.ts";
 import type { AuthInfo } from "../routes/api/_env.ts";
+import type { PortfolioRouteDeps } from "../routes/api/portfolio.ts";
+import type { PipelineHealth } from "./health.ts";
 
-/** Pipeline health as the dashboard shows it. */
-export interface PipelineHealth {
-  /** Whether the market-data stream is connected. */
-  marketData: "connected" | "disconnected" | "unknown";
-  /** Close time (ms) of the last candle received, if any. */
-  lastCandleTime: number | null;
-  /** Exchange status: reachable, degraded, down, or unknown. */
-  exchange: "ok" | "degraded" | "down" | "unknown";
-  /** Free-text detail (e.g. the last error), never secrets. */
-  detail?: string | undefined;
-}
+export type { PipelineHealth } from "./health.ts";
 
-/** What the pages need from the composition root. */
-export interface PagesDeps {
-  /** Storage; pages read through the repositories the API uses. */
-  db: Db;
-  /** Time source (today's P&L, relative times). */
-  clock: Clock;
-  /** The cookie-session user, or null (part A's `authenticateRequest`). */
-  authenticate(c: import("hono").Context): Promise<AuthInfo | null> | AuthInfo | null;
-  /** Current pipeline health for the first paint (the SSE stream updates it). */
-  health?: () => Promise<PipelineHealth> | PipelineHealth;
-  /** Latest price of a symbol as a decimal string (live feed or last cached close). */
-  latestPrice?: (symbol: string) => Promise<string | null> | string | null;
-  /** Starting paper balance in USDT (config AURA_PAPER_BALANCE_USDT). */
-  paperBalanceUsd?: number;
+/**
+ * What the pages need: the app's own dependencies (so pages read through the
+ * very services and repositories the API uses — e.g. the portfolio service
+ * of the same `deps`), plus two optional hooks.
+ */
+export interface PagesDeps extends PortfolioRouteDeps {
+  /** The cookie-session user, or null (default: the API's `authenticateRequest`). */
+  authenticate?: (c: Context) => Promise<AuthInfo | null> | AuthInfo | null;
+  /** Pipeline health for the first paint (default: derived from `healthChecks`). */
+  pipelineHealth?: () => Promise<PipelineHealth> | PipelineHealth;
 }
 
 /** One request to a page, after authentication. */

@@ -6,15 +6,13 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { createTestApp, type TestApp, type TestAppOptions } from "./api.ts";
-import { createPages } from "../../routes/mod.tsx";
-import { authenticateRequest, installSession } from "../../routes/api/_middleware.ts";
-import { accessTokensFor } from "../../routes/api/auth.ts";
 import { createStrategy, type StrategyInput } from "../../db/strategies.ts";
 import { closeTrade, insertOpenTrade, setTradeOco } from "../../db/trades.ts";
 import { insertBacktest } from "../../db/backtests.ts";
+import { finishIntent, recordIntent } from "../../services/_order_intents.ts";
 import type { Db } from "../../db/port.ts";
 
 /** Where Debian installs Chromium. */
@@ -41,28 +39,11 @@ export function skipWithoutChromium(): boolean {
 }
 
 /**
- * The app with the pages mounted. When app.ts already mounts them it is used
- * as is; otherwise the pages are put in front of it here, with the same
- * session middleware the API uses.
+ * The whole app (API + pages, as app.ts mounts them) over a fresh in-memory
+ * PGlite; see createTestApp for the options.
  */
-export async function createUiTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const t = await createTestApp(opts);
-  const probe = await t.app.request("/login");
-  await probe.body?.cancel();
-  if (probe.status !== 404) return t;
-  const root = new Hono();
-  root.use("*", installSession(accessTokensFor(t.deps)));
-  root.route(
-    "/",
-    createPages({
-      db: t.db,
-      clock: t.deps.clock,
-      authenticate: authenticateRequest,
-      paperBalanceUsd: t.deps.config.AURA_PAPER_BALANCE_USDT,
-    }),
-  );
-  root.all("*", (c) => t.app.fetch(c.req.raw));
-  return { ...t, app: root };
+export function createUiTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  return createTestApp(opts);
 }
 
 /** A user signed in through the API, as a browser would be: its cookies. */
@@ -149,6 +130,29 @@ export async function seedTrading(db: Db, userId: number, now: number) {
     return t;
   };
   const closed = await mk(5, "60000");
+  // The execution worker records each order before sending it, then its answer.
+  for (
+    const [kind, id, result] of [
+      ["ENTRY", `aura-e-${strategy.id}-5`, { orderId: strategy.id * 100 + 5, status: "FILLED" }],
+      ["OCO", `aura-o-${strategy.id}-5`, {
+        orderListId: strategy.id * 100 + 55,
+        listOrderStatus: "EXEC_STARTED",
+      }],
+    ] as const
+  ) {
+    await recordIntent(db, {
+      clientOrderId: id,
+      userId,
+      strategyId: strategy.id,
+      tradeId: closed.id,
+      signalId: closed.signalId,
+      kind,
+      symbol: "BTCUSDT",
+      isPaper: true,
+      payload: { kind },
+    });
+    await finishIntent(db, id, "DONE", { ...result });
+  }
   await closeTrade(db, closed.id, {
     status: "CLOSED_TP",
     exitPrice: "61800",
