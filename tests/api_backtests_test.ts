@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
 import { createTestApp, registerUser, type TestApp, type TestUser } from "./helpers/api.ts";
-import { requireAuth } from "../routes/api/_middleware.ts";
-import {
-  backtestsRoutes,
-  strategiesRoutes,
-  type StrategyRouteDeps,
-  strategyServicesFor,
-} from "../routes/api/strategies.ts";
+import { strategyServicesFor } from "../routes/api/strategies.ts";
 import { upsertKlines } from "../db/klines.ts";
 import { type KlineData, toCandle } from "../engine/candle.ts";
 import { runBacktest } from "../engine/backtest/backtest.ts";
@@ -68,24 +61,9 @@ function generate(n: number, start = START): KlineData[] {
 const rest = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => Response.json([]));
 let shared: Promise<TestApp> | null = null;
 
-function mountMissing(app: Hono, deps: StrategyRouteDeps): void {
-  const has = (p: string) => app.routes.some((r) => r.path.startsWith(p));
-  if (!has("/api/v1/strategies")) {
-    app.use("/api/v1/strategies/*", requireAuth);
-    app.route("/api/v1/strategies", strategiesRoutes(deps));
-  }
-  if (!has("/api/v1/backtests")) {
-    app.use("/api/v1/backtests/*", requireAuth);
-    app.route("/api/v1/backtests", backtestsRoutes(deps));
-  }
-}
-
 function app(): Promise<TestApp> {
   shared ??= createTestApp({
     env: { BINANCE_REST_URL: `http://127.0.0.1:${rest.addr.port}` },
-  }).then((t) => {
-    mountMissing(t.app, t.deps);
-    return t;
   });
   return shared;
 }

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { AppDeps } from "../app.ts";
 import { createTestApp, registerUser, type TestApp } from "./helpers/api.ts";
-import { requireAuth } from "../routes/api/_middleware.ts";
 import { eventsRoutes } from "../routes/api/events.ts";
 
 /** One parsed SSE block: an event (with data) or a comment line. */
@@ -73,19 +71,8 @@ function parse(text: string): SseBlock {
 
 let shared: Promise<TestApp> | null = null;
 
-function mountMissing(app: Hono, deps: AppDeps): void {
-  if (!app.routes.some((r) => r.path.startsWith("/api/v1/events"))) {
-    app.use("/api/v1/events", requireAuth);
-    app.use("/api/v1/events/*", requireAuth);
-    app.route("/api/v1/events", eventsRoutes(deps));
-  }
-}
-
 function app(): Promise<TestApp> {
-  shared ??= createTestApp().then((t) => {
-    mountMissing(t.app, t.deps);
-    return t;
-  });
+  shared ??= createTestApp();
   return shared;
 }
 

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
 import type { AppDeps } from "../app.ts";
 import { createTestApp, registerUser, type TestApp, type TestUser } from "./helpers/api.ts";
-import { requireAuth } from "../routes/api/_middleware.ts";
-import { type PortfolioRouteDeps, portfolioRoutes, tradesRoutes } from "../routes/api/portfolio.ts";
 import { createStrategy } from "../db/strategies.ts";
 import { closeTrade, failTrade, insertOpenTrade, setTradeOco } from "../db/trades.ts";
 import { upsertKlines } from "../db/klines.ts";
@@ -13,25 +10,10 @@ const DAY = 86_400_000;
 const prices = new LivePrices();
 let shared: Promise<TestApp> | null = null;
 
-function mountMissing(app: Hono, deps: PortfolioRouteDeps): void {
-  const has = (p: string) => app.routes.some((r) => r.path.startsWith(p));
-  if (!has("/api/v1/portfolio")) {
-    app.use("/api/v1/portfolio/*", requireAuth);
-    app.route("/api/v1/portfolio", portfolioRoutes(deps));
-  }
-  if (!has("/api/v1/trades")) {
-    app.use("/api/v1/trades/*", requireAuth);
-    app.route("/api/v1/trades", tradesRoutes(deps));
-  }
-}
-
 function app(): Promise<TestApp> {
   shared ??= createTestApp({
     env: { AURA_PAPER_BALANCE_USDT: "10000" },
     overrides: { prices } as Partial<AppDeps>,
-  }).then((t) => {
-    mountMissing(t.app, t.deps);
-    return t;
   });
   return shared;
 }

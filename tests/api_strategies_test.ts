@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
 import type { AppDeps } from "../app.ts";
 import { createTestApp, registerUser, type TestApp } from "./helpers/api.ts";
-import { requireAuth } from "../routes/api/_middleware.ts";
-import {
-  backtestsRoutes,
-  strategiesRoutes,
-  type StrategyRouteDeps,
-} from "../routes/api/strategies.ts";
 import { closeTrade, insertOpenTrade } from "../db/trades.ts";
 import { setTradingMode } from "../db/users.ts";
 import type { UserEvent } from "../services/events.ts";
@@ -27,29 +20,12 @@ const BODY = {
   },
 };
 
-/** Mounts this part's routes when the composition root does not (yet). */
-function mountMissing(app: Hono, deps: StrategyRouteDeps): void {
-  const has = (p: string) => app.routes.some((r) => r.path.startsWith(p));
-  if (!has("/api/v1/strategies")) {
-    app.use("/api/v1/strategies/*", requireAuth);
-    app.use("/api/v1/strategies", requireAuth);
-    app.route("/api/v1/strategies", strategiesRoutes(deps));
-  }
-  if (!has("/api/v1/backtests")) {
-    app.use("/api/v1/backtests/*", requireAuth);
-    app.route("/api/v1/backtests", backtestsRoutes(deps));
-  }
-}
-
 const changed: number[] = [];
 let shared: Promise<TestApp> | null = null;
 
 function app(): Promise<TestApp> {
   const engine = { onStrategyChanged: (id: number) => void changed.push(id) };
-  shared ??= createTestApp({ overrides: { engine } as Partial<AppDeps> }).then((t) => {
-    mountMissing(t.app, t.deps);
-    return t;
-  });
+  shared ??= createTestApp({ overrides: { engine } as Partial<AppDeps> });
   return shared;
 }
 
@@ -318,6 +294,52 @@ apiTest("[api] live mode activation without keys is refused", async (t) => {
   );
   assert.equal(paper.status, 200);
 });
+
+apiTest(
+  "[api] the OpenAPI document describes the strategy, backtest, portfolio and event routes",
+  async (t) => {
+    // Importing the route modules registers their operations.
+    await import("../routes/api/portfolio.ts");
+    await import("../routes/api/events.ts");
+    const doc = await (await t.app.request("/api/v1/openapi.json")).json();
+    const paths = doc.paths as Record<string, Record<string, Record<string, unknown>>>;
+    for (
+      const [path, method] of [
+        ["/api/v1/strategies", "get"],
+        ["/api/v1/strategies", "post"],
+        ["/api/v1/strategies/{id}", "put"],
+        ["/api/v1/strategies/{id}", "delete"],
+        ["/api/v1/strategies/{id}/activate", "post"],
+        ["/api/v1/strategies/{id}/deactivate", "post"],
+        ["/api/v1/strategies/{id}/backtest", "post"],
+        ["/api/v1/strategies/{id}/backtests", "get"],
+        ["/api/v1/backtests/jobs/{jobId}", "get"],
+        ["/api/v1/backtests/{id}", "get"],
+        ["/api/v1/backtests/{id}/candles", "get"],
+        ["/api/v1/portfolio/overview", "get"],
+        ["/api/v1/portfolio/positions", "get"],
+        ["/api/v1/portfolio/history", "get"],
+        ["/api/v1/portfolio/performance", "get"],
+        ["/api/v1/trades/{id}", "get"],
+        ["/api/v1/events", "get"],
+      ] as const
+    ) {
+      assert.ok(paths[path]?.[method], `${method} ${path}`);
+    }
+    const body = paths["/api/v1/strategies"]!.post!.requestBody as {
+      content: { "application/json": { schema: { properties: Record<string, unknown> } } };
+    };
+    assert.deepEqual(
+      Object.keys(body.content["application/json"].schema.properties).sort(),
+      ["entryConditions", "exitConditions", "interval", "name", "riskParams", "symbol"],
+    );
+    const params = paths["/api/v1/portfolio/history"]!.get!.parameters as { name: string }[];
+    assert.ok(
+      ["strategyId", "symbol", "status", "from", "to", "sort", "order", "page", "limit", "format"]
+        .every((n) => params.some((p) => p.name === n)),
+    );
+  },
+);
 
 Deno.test({
   name: "[api] close the strategies test app",
