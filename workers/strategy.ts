@@ -18,19 +18,14 @@ import { findOpenTradeForStrategy } from "../db/trades.ts";
 import type { Db } from "../db/port.ts";
 import { type Candle, INTERVAL_MS, type KlineData, toCandle } from "../engine/candle.ts";
 import type { Clock } from "../engine/clock.ts";
-import {
-  type AuraEvent,
-  type KlineClosed,
-  type OrderEvent,
-  tradeSignal,
-} from "../engine/events.ts";
+import { type AuraEvent, type KlineClosed, type OrderEvent } from "../engine/events.ts";
 import { FanoutIndex } from "../engine/live/fanout.ts";
 import { LiveStrategy, type LiveStrategyState } from "../engine/live/live_strategy.ts";
-import { isDecimalString, toDecimalString } from "../engine/orders/decimal.ts";
 import type { Bus, Subscription } from "../engine/ports/bus.ts";
-import { parseStrategy } from "../engine/strategy/rules.ts";
+import { parseStrategy, type RiskParams } from "../engine/strategy/rules.ts";
 import type { StrategySignal } from "../engine/strategy/runner.ts";
 import { createLogger } from "../logger.ts";
+import { frozenRisk, signalEvent } from "./_signal_event.ts";
 import {
   clearRuntimeState,
   loadRuntime,
@@ -99,6 +94,9 @@ export interface StrategyStage {
 interface Slot {
   live: LiveStrategy;
   record: StrategyRecord;
+  userId: number;
+  interval: string;
+  risk: Readonly<RiskParams>;
   // Candles that arrived while the strategy was starting; replayed after.
   buffer: KlineClosed[] | null;
 }
@@ -126,32 +124,18 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     signals: readonly StrategySignal[],
     kline: KlineClosed | null,
   ) => {
+    if (signals.length === 0) return;
+    const now = deps.clock.now();
     for (const signal of signals) {
-      const def = slot.live.definition;
-      const now = deps.clock.now();
-      const price = kline && signal.candleCloseTime === kline.kline.closeTime
-        ? kline.kline.close
-        : isDecimalString(signal.price)
-        ? signal.price
-        : toDecimalString(Number(signal.price), 12);
-      await deps.bus.publish(
-        "signals",
-        tradeSignal({
-          strategyId: signal.strategyId,
-          userId: slot.live.userId,
-          symbol: def.symbol,
-          interval: def.interval,
-          action: signal.action,
-          signalPrice: price,
-          candleCloseTime: signal.candleCloseTime,
-          riskParams: def.riskParams,
-          trace: {
-            candleCloseTime: signal.candleCloseTime,
-            klineReceivedAt: kline?.receivedAt ?? now,
-            signalAt: now,
-          },
-        }),
+      const live = kline !== null && signal.candleCloseTime === kline.kline.closeTime;
+      const event = signalEvent(
+        signal,
+        slot,
+        live ? kline.kline.close : signal.price,
+        kline?.receivedAt ?? now,
+        now,
       );
+      await deps.bus.publish("signals", event);
       counters.signals++;
     }
   };
@@ -208,6 +192,9 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     const slot: Slot = {
       live: new LiveStrategy(id, record.userId, definition),
       record,
+      userId: record.userId,
+      interval: definition.interval,
+      risk: frozenRisk(definition),
       buffer: [],
     };
     index.set(id, record.symbol, record.interval, slot);
@@ -332,6 +319,7 @@ class RuntimeWriter {
   readonly #db: Db;
   #dirty = new Map<number, RuntimeRow>();
   #running: Promise<void> | null = null;
+  #quiet = true;
 
   constructor(db: Db) {
     this.#db = db;
@@ -343,6 +331,7 @@ class RuntimeWriter {
 
   mark(row: RuntimeRow): void {
     this.#dirty.set(row.strategyId, row);
+    this.#quiet = false;
     this.#running ??= this.#drain();
   }
 
@@ -355,8 +344,13 @@ class RuntimeWriter {
   }
 
   async #drain(): Promise<void> {
-    // Let the current burst of candles finish first.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Candles of many symbols close together: wait for the burst to go quiet
+    // (the database shares this thread), but never longer than 1 s.
+    const started = performance.now();
+    do {
+      this.#quiet = true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } while (!this.#quiet && performance.now() - started < 1000);
     try {
       while (this.#dirty.size) {
         const rows = [...this.#dirty.values()];
