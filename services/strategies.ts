@@ -5,10 +5,11 @@
  * scoped by the caller's user id, and a strategy that is not the caller's is
  * reported exactly like one that does not exist (API_005).
  *
- * Editing policy: an ACTIVE strategy cannot be edited (409, "deactivate it
- * first"). Changing rules under a running position would leave its OCO levels
- * and the runner's indicator state describing a different strategy; refusing
- * keeps the live state and the stored definition the same thing.
+ * Editing policy: an ACTIVE strategy, or one still holding an open trade,
+ * cannot be edited (409, "deactivate it first" / "close it first"). Changing
+ * rules under a running position would leave its OCO levels and the runner's
+ * indicator state describing a different strategy; refusing keeps the live
+ * state and the stored definition the same thing.
  *
  * @module
  */
@@ -145,7 +146,7 @@ export class StrategyService {
     return this.get(userId, created.id);
   }
 
-  /** Replaces an inactive strategy's definition; 409 while it is active. */
+  /** Replaces an inactive strategy's definition; 409 while it is active or holds an open trade. */
   async update(userId: number, strategyId: number, body: unknown): Promise<StrategyView> {
     const current = await this.record(userId, strategyId);
     const definition = parseStrategy(body);
@@ -154,6 +155,14 @@ export class StrategyService {
         "API_006",
         `Cannot update strategy ${strategyId}: it is active; deactivate it first`,
         { strategyId, reason: "active" },
+      );
+    }
+    const open = await findOpenTradeForStrategy(this.#deps.db, strategyId);
+    if (open) {
+      throw new AuraError(
+        "API_006",
+        `Cannot update strategy ${strategyId}: trade ${open.id} on "${open.symbol}" is still open; close it first`,
+        { strategyId, tradeId: open.id, reason: "open_trade" },
       );
     }
     await updateStrategy(this.#deps.db, userId, strategyId, definition);

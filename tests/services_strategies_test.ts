@@ -78,6 +78,11 @@ suite.test("strategies move through their states and publish a strategy event pe
     service.remove(user.id, created.id),
     (e) => isAuraError(e, "API_006") && /still open/.test(e.message),
   );
+  await service.deactivate(user.id, created.id);
+  await assert.rejects(
+    service.update(user.id, created.id, { ...BODY, symbol: "ETHUSDT" }),
+    (e) => isAuraError(e, "API_006") && /still open; close it first/.test(e.message),
+  );
   await db.query("DELETE FROM trades");
   await haltStrategy(db, created.id, "drawdown 21% >= 20%");
   const halted = await service.get(user.id, created.id);
@@ -85,8 +90,13 @@ suite.test("strategies move through their states and publish a strategy event pe
   assert.equal(halted.haltReason, "drawdown 21% >= 20%");
   await service.remove(user.id, created.id);
   await assert.rejects(service.get(user.id, created.id), (e) => isAuraError(e, "API_005"));
-  assert.deepEqual(seen.map((e) => e.data.change), ["created", "activated", "deleted"]);
-  assert.deepEqual(changed, [created.id, created.id, created.id]);
+  assert.deepEqual(seen.map((e) => e.data.change), [
+    "created",
+    "activated",
+    "deactivated",
+    "deleted",
+  ]);
+  assert.deepEqual(changed, Array(4).fill(created.id));
 });
 
 suite.test("another user's strategy is reported as not found", async (db) => {
