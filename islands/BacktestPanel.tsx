@@ -42,6 +42,9 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
   const hydrated = useHydrated();
   const from = useSignal(props.defaultFrom);
   const to = useSignal(props.defaultTo);
+  const balance = useSignal(10_000);
+  const feePercent = useSignal(0.1);
+  const slippageBps = useSignal(0);
   const progress = useSignal<number | null>(null);
   const error = useSignal<string | null>(null);
   const jobId = useRef<string | null>(null);
@@ -107,11 +110,18 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
       error.value = "Choose a start date before the end date";
       return;
     }
+    if (!(balance.value > 0) || !(feePercent.value >= 0) || !(slippageBps.value >= 0)) {
+      error.value = "Balance must be above 0; fee and slippage cannot be negative";
+      return;
+    }
     progress.value = 0;
     try {
       const res = await api<Job>("POST", `/api/v1/strategies/${props.strategyId}/backtest`, {
         from: new Date(`${from.value}T00:00:00Z`).toISOString(),
         to: new Date(`${to.value}T00:00:00Z`).toISOString(),
+        initialBalance: balance.value,
+        fee: feePercent.value / 100,
+        slippageBps: slippageBps.value,
       });
       if (res.jobId) {
         jobId.current = String(res.jobId);
@@ -157,6 +167,48 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
           </button>
         </div>
       </div>
+      <details class="options">
+        <summary>Options</summary>
+        <div class="grid-3">
+          <div class="field">
+            <label for="backtest-balance">Starting balance (USDT)</label>
+            <input
+              id="backtest-balance"
+              type="number"
+              min={1}
+              step="any"
+              value={balance.value}
+              onInput={(e) =>
+                balance.value = (e.target as HTMLInputElement).valueAsNumber}
+            />
+          </div>
+          <div class="field">
+            <label for="backtest-fee">Fee per side (%)</label>
+            <input
+              id="backtest-fee"
+              type="number"
+              min={0}
+              max={10}
+              step="any"
+              value={feePercent.value}
+              onInput={(e) =>
+                feePercent.value = (e.target as HTMLInputElement).valueAsNumber}
+            />
+          </div>
+          <div class="field">
+            <label for="backtest-slippage">Slippage (bps)</label>
+            <input
+              id="backtest-slippage"
+              type="number"
+              min={0}
+              max={1000}
+              step="any"
+              value={slippageBps.value}
+              onInput={(e) => slippageBps.value = (e.target as HTMLInputElement).valueAsNumber}
+            />
+          </div>
+        </div>
+      </details>
       {running && (
         <div class="progress-wrap">
           <progress

@@ -35,6 +35,20 @@ export default function StrategyControls(props: StrategyControlsProps): JSX.Elem
   const live = props.mode === "live";
   const blocked = live && !props.keysReady && !active.value;
 
+  const remove = async () => {
+    if (!globalThis.confirm(`Delete “${props.name}” with its backtests and trade history?`)) return;
+    busy.value = true;
+    error.value = null;
+    try {
+      await api("DELETE", `/api/v1/strategies/${props.id}`);
+      location.assign("/strategies");
+    } catch (e) {
+      // 409 while a position is open: the API says so in words.
+      error.value = e instanceof ApiError ? e.message : "Something went wrong; please try again";
+      busy.value = false;
+    }
+  };
+
   const confirm = async () => {
     busy.value = true;
     error.value = null;
@@ -75,6 +89,11 @@ export default function StrategyControls(props: StrategyControlsProps): JSX.Elem
       >
         {active.value ? "Deactivate" : live ? "Activate (live)" : "Activate (paper)"}
       </button>
+      {!active.value && (
+        <button type="button" class="btn btn-ghost btn-sm" onClick={remove} disabled={busy.value}>
+          Delete strategy
+        </button>
+      )}
       {error.value && !dialog.current?.open && (
         <p class="alert alert-error" role="alert">{error.value}</p>
       )}

@@ -13,6 +13,7 @@ import { clientBundle } from "../ui/assets.ts";
 import { filesForIslands, gzipSize } from "../ui/bundler.ts";
 import { recordApiKeyStatus, saveApiKey } from "../db/api_keys.ts";
 import { createStrategy } from "../db/strategies.ts";
+import { closeTrade, insertOpenTrade } from "../db/trades.ts";
 import { sampleStrategy } from "./helpers/browser.ts";
 import type { TestApp } from "./helpers/api.ts";
 
@@ -214,6 +215,56 @@ Deno.test({
 
     // Pages carry no island for what needs no JavaScript.
     assert.equal(islands(history.html).size, 1); // the log-out button only
+  },
+});
+
+Deno.test({
+  name: "[ui] history pages through 30 trades, 25 at a time, with totals over all of them",
+  ...opts,
+  async fn() {
+    const t = await setup();
+    const user = await registerSession(t.app, "ui_pager");
+    const strategy = await createStrategy(t.db, user.userId, sampleStrategy("Pager"));
+    const start = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < 30; i++) {
+      const trade = await insertOpenTrade(t.db, {
+        userId: user.userId,
+        strategyId: strategy.id,
+        symbol: i % 2 ? "ETHUSDT" : "BTCUSDT",
+        isPaper: true,
+        signalId: `pager:${i}:ENTRY`,
+        clientOrderIdEntry: `aura-pager-${i}`,
+        binanceOrderIdEntry: String(700_000 + i),
+        entryPrice: "100",
+        quantity: "1",
+        entryFee: "0",
+        entryTimestamp: new Date(start + i * 3_600_000),
+      });
+      await closeTrade(t.db, trade.id, {
+        status: i % 3 ? "CLOSED_TP" : "CLOSED_SL",
+        exitPrice: "101",
+        exitTimestamp: new Date(start + i * 3_600_000 + 60_000),
+        pnl: "1",
+        exitFee: "0",
+      });
+    }
+    const rows = (html: string) => html.match(/<tr>/g)?.length ?? 0;
+    const first = await page(t.app, "/history", user.cookie);
+    assert.match(first.html, /data-testid="history-total">30</);
+    assert.match(first.html, /\+30\.00/);
+    assert.match(first.html, /Page 1 of 2/);
+    assert.equal(rows(first.html) - 1, 25); // minus the header row
+    assert.match(first.html, /href="\/history\?page=2"/);
+    const second = await page(t.app, "/history?page=2", user.cookie);
+    assert.match(second.html, /Page 2 of 2/);
+    assert.equal(rows(second.html) - 1, 5);
+    const eth = await page(t.app, "/history?symbol=ethusdt&status=CLOSED_TP", user.cookie);
+    assert.match(eth.html, /data-testid="history-total">10</);
+    const range = await page(t.app, "/history?from=2024-01-01&to=2024-01-01", user.cookie);
+    assert.match(range.html, /data-testid="history-total">24</);
+    const junk = await page(t.app, "/history?page=-3&sort=DROP&status=nope&from=x", user.cookie);
+    assert.equal(junk.res.status, 200);
+    assert.match(junk.html, /data-testid="history-total">30</);
   },
 });
 
