@@ -19,6 +19,7 @@ import { startSimulator } from "../sim/server.ts";
 import { dbSuite } from "./helpers/db.ts";
 import {
   candleEvent,
+  openStage,
   RISK,
   seedUser,
   signalOf,
@@ -91,6 +92,36 @@ suite.test("paper: a candle through the stop closes CLOSED_SL at the stop price"
     // 0.002 × 49500 = 99, − 0.099 − 100 − 0.1.
     assert.equal(closed.exitPrice, "49500");
     assert.equal(closed.pnl, "-1.199");
+  } finally {
+    await rig.close();
+  }
+});
+
+suite.test("paper: a restart rebuilds the paper account and its OCO from the database; the TP still closes the trade", async (db) => {
+  const rig = await startRig(db);
+  try {
+    const signal = signalOf(rig, "ENTRY", T0);
+    await rig.stage.service.handleSignal(signal);
+    await rig.stage.stop();
+    const restarted = await openStage(db, rig.bus, rig.box);
+    try {
+      const [trade] = await tradesOf(db, rig.userId);
+      assert.equal(trade!.status, "OPEN");
+      assert.equal(trade!.ocoListClientOrderId, tradeClientIds(signal.id).ocoList);
+      const handle = await restarted.exchanges.forUser(rig.userId);
+      const lists = await handle.exchange.getOpenOrderLists();
+      assert.deepEqual(lists.map((l) => l.listClientOrderId), [tradeClientIds(signal.id).ocoList]);
+      const balances = await handle.exchange.getBalances();
+      assert.equal(balances.USDT?.free, "9899.9"); // 10000 − 100 − 0.1 fee
+      assert.equal(balances.BTC?.locked, "0.002");
+      await rig.bus.publish("klines", candleEvent(T0 + 60_000, "50000", "51200", "49900", "51100"));
+      const closed = await waitForTrade(db, rig.userId, "CLOSED_TP");
+      assert.equal(closed.pnl, "1.798");
+      const intents = await db.query("SELECT kind FROM order_intents WHERE kind = 'OCO'");
+      assert.equal(intents.length, 1, "a second OCO was placed after the restart");
+    } finally {
+      await restarted.stop();
+    }
   } finally {
     await rig.close();
   }
