@@ -26,7 +26,7 @@ import type { BacktestReport } from "../engine/backtest/report.ts";
 import { INTERVAL_MS, toCandle } from "../engine/candle.ts";
 import type { Clock } from "../engine/clock.ts";
 import { AuraError, type ErrorCode, isAuraError } from "../engine/errors.ts";
-import { toDecimalString } from "../engine/orders/decimal.ts";
+import { normalizeDecimal, toDecimalString } from "../engine/orders/decimal.ts";
 import { knownSymbol } from "../engine/orders/known_symbols.ts";
 import { parseSymbolRules } from "../engine/orders/filters.ts";
 import { downsampleEquity } from "../engine/portfolio/equity.ts";
@@ -96,11 +96,12 @@ export function backtestFilters(symbol: string): ExchangeFilters {
   const info = knownSymbol(symbol);
   if (!info) return {};
   const r = parseSymbolRules(info);
+  const n = normalizeDecimal;
   return {
-    stepSize: r.stepSize,
-    tickSize: r.tickSize,
-    minQty: r.minQty,
-    minNotional: r.minNotional,
+    stepSize: n(r.stepSize),
+    tickSize: n(r.tickSize),
+    minQty: n(r.minQty),
+    minNotional: n(r.minNotional),
   };
 }
 
