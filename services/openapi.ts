@@ -30,10 +30,14 @@ export interface RouteDoc {
 }
 
 const registry = new Map<string, RouteDoc>();
+// The document is rebuilt only after a registration: z.toJSONSchema over every
+// route costs ~10 ms.
+let built: Record<string, unknown> | null = null;
 
 /** Adds (or replaces) the documentation of one operation. */
 export function registerRoute(doc: RouteDoc): void {
   registry.set(`${doc.method} ${doc.path}`, doc);
+  built = null;
 }
 
 function schemaOf(schema: z.ZodType): Record<string, unknown> {
@@ -64,9 +68,12 @@ const errorSchema = {
 };
 
 /** Builds the OpenAPI 3.1 document from the registry. */
-export function buildOpenApi(
-  info: { title?: string; version?: string } = {},
-): Record<string, unknown> {
+export function buildOpenApi(): Record<string, unknown> {
+  built ??= render();
+  return built;
+}
+
+function render(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const docs = [...registry.values()].sort((a, b) => a.path.localeCompare(b.path));
   for (const d of docs) {
@@ -111,7 +118,7 @@ export function buildOpenApi(
   }
   return {
     openapi: "3.1.0",
-    info: { title: info.title ?? "AURA API", version: info.version ?? "1.0.0" },
+    info: { title: "AURA API", version: "1.0.0" },
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },

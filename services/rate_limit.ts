@@ -37,16 +37,29 @@ interface Window {
   resetAt: number;
 }
 
-/** Deno KV adapter. */
+/**
+ * Deno KV adapter, for a single web process (several processes need Redis:
+ * Deno KV does not coordinate across processes). Counts live in memory, which
+ * is authoritative for the one process, and are written behind to KV once a
+ * second in one batch, so a restart keeps the counters (a login block
+ * survives it) without a disk commit on every request (~5 ms each here).
+ */
 export class KvRateLimiter implements RateLimiter {
   readonly #kv: Deno.Kv;
   readonly #clock: Clock;
+  readonly #windows = new Map<string, Window>();
+  readonly #loading = new Map<string, Promise<void>>();
+  readonly #dirty = new Set<string>();
+  readonly #timer: ReturnType<typeof setInterval>;
+  #flushing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  /** Wraps an open KV store (closed by {@link close}). */
-  constructor(kv: Deno.Kv, clock: Clock) {
+  /** Wraps an open KV store (closed by {@link close}); writes behind every `flushMs`. */
+  constructor(kv: Deno.Kv, clock: Clock, flushMs = 1_000) {
     this.#kv = kv;
     this.#clock = clock;
+    this.#timer = setInterval(() => void this.flush(), flushMs);
+    Deno.unrefTimer(Number(this.#timer));
   }
 
   /** Opens KV at `path` (`:memory:` for tests). */
@@ -54,50 +67,80 @@ export class KvRateLimiter implements RateLimiter {
     return new KvRateLimiter(await Deno.openKv(path), clock);
   }
 
+  // A key not in memory may have a window persisted by a previous run.
+  async #load(key: string): Promise<void> {
+    if (this.#windows.has(key)) return;
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = this.#kv.get<Window>(["rl", key]).then((r) => {
+        if (!this.#windows.has(key) && r.value) this.#windows.set(key, r.value);
+      }).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    await loading;
+  }
+
   /** @inheritdoc */
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
-    const k = ["rl", key];
-    // Optimistic concurrency: retry when another hit changed the window meanwhile.
-    for (;;) {
-      const now = this.#clock.now();
-      const current = await this.#kv.get<Window>(k);
-      const open = current.value && current.value.resetAt > now ? current.value : null;
-      const next: Window = open
-        ? { count: open.count + 1, resetAt: open.resetAt }
-        : { count: 1, resetAt: now + windowMs };
-      const result = await this.#kv.atomic().check(current).set(k, next, {
-        expireIn: Math.max(1, next.resetAt - now),
-      }).commit();
-      if (result.ok) {
-        return {
-          allowed: next.count <= limit,
-          count: next.count,
-          retryAfterMs: next.resetAt - now,
-        };
-      }
+    await this.#load(key);
+    const now = this.#clock.now();
+    let w = this.#windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + windowMs };
+      this.#windows.set(key, w);
     }
+    w.count++;
+    this.#dirty.add(key);
+    return { allowed: w.count <= limit, count: w.count, retryAfterMs: w.resetAt - now };
   }
 
   /** @inheritdoc */
   async peek(key: string): Promise<{ count: number; retryAfterMs: number }> {
+    await this.#load(key);
     const now = this.#clock.now();
-    const current = (await this.#kv.get<Window>(["rl", key])).value;
-    if (!current || current.resetAt <= now) return { count: 0, retryAfterMs: 0 };
-    return { count: current.count, retryAfterMs: current.resetAt - now };
+    const w = this.#windows.get(key);
+    if (!w || w.resetAt <= now) return { count: 0, retryAfterMs: 0 };
+    return { count: w.count, retryAfterMs: w.resetAt - now };
   }
 
   /** @inheritdoc */
   async reset(key: string): Promise<void> {
+    this.#windows.delete(key);
+    this.#dirty.delete(key);
     await this.#kv.delete(["rl", key]);
   }
 
+  /** Writes changed windows to KV now and forgets expired ones. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#closed && this.#dirty.size === 0) return;
+      const now = this.#clock.now();
+      const keys = [...this.#dirty];
+      this.#dirty.clear();
+      for (let i = 0; i < keys.length; i += 500) {
+        const op = this.#kv.atomic();
+        for (const key of keys.slice(i, i + 500)) {
+          const w = this.#windows.get(key);
+          if (w && w.resetAt > now) {
+            op.set(["rl", key], w, { expireIn: w.resetAt - now });
+          }
+        }
+        await op.commit();
+      }
+      for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
+    }).catch(() => {
+      // Persistence is best effort: the in-memory counts stay authoritative.
+    });
+    return this.#flushing;
+  }
+
   /** @inheritdoc */
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#kv.close();
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    await this.flush();
+    this.#closed = true;
+    this.#kv.close();
   }
 }
 

@@ -115,6 +115,25 @@ limiterContract(
   skipWithoutRedis(),
 );
 
+Deno.test("[kv] RateLimiter counters survive a restart (written behind to the KV file)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clock = new ManualClock(1_000_000);
+    const first = await KvRateLimiter.open(`${dir}/kv.sqlite`, clock);
+    for (let i = 0; i < 5; i++) await first.hit("login:ip:alice", 5, 900_000);
+    await first.close();
+    const second = await KvRateLimiter.open(`${dir}/kv.sqlite`, clock);
+    try {
+      assert.equal((await second.peek("login:ip:alice")).count, 5);
+      assert.equal((await second.hit("login:ip:alice", 5, 900_000)).allowed, false);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // ---------------------------------------------------------------------------
 // HTTP probes against one app.
 
