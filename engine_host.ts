@@ -20,6 +20,7 @@ import type { Bus } from "./engine/ports/bus.ts";
 import type { Cache } from "./engine/ports/cache.ts";
 import { createLogger } from "./logger.ts";
 import type { EventHub } from "./services/events.ts";
+import { startExecutionStage } from "./workers/execution.ts";
 import { type IngestHealth, type IngestStage, startIngest } from "./workers/ingest.ts";
 import {
   startStrategyStage,
@@ -68,8 +69,11 @@ export interface EngineDeps {
   onPrice?: ((symbol: string, price: string, at: number) => void) | undefined;
   /** A bus to use instead of the configured one (tests, benches); the host does not close it. */
   bus?: Bus | undefined;
-  /** Starts the execution worker on the bus (part of the pipeline owned elsewhere). */
-  startExecution?: ((context: ExecutionContext) => Promise<ExternalStage>) | undefined;
+  /**
+   * Starts the execution worker on the bus (default workers/execution.ts;
+   * null: none, e.g. a process that only computes signals).
+   */
+  startExecution?: ((context: ExecutionContext) => Promise<ExternalStage>) | null | undefined;
   /** Reconnect delays of the kline stream (tests shorten them). */
   backoff?: { initialMs?: number; maxMs?: number };
 }
@@ -159,8 +163,11 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
 
   try {
     if (deps.events) bridge = await bridgeOrderEvents(bus, deps.events);
-    if (deps.startExecution) {
-      execution = await deps.startExecution({ bus, db: deps.db, clock: deps.clock, config });
+    const startExecution = deps.startExecution === undefined
+      ? startExecutionStage
+      : deps.startExecution;
+    if (startExecution) {
+      execution = await startExecution({ bus, db: deps.db, clock: deps.clock, config });
     }
     if (config.AURA_MARKET_DATA !== "none") {
       ingest = startIngest({

@@ -1,7 +1,7 @@
 /**
  * `deno task demo` end to end, in process: simulator replay → AURA (role
  * all) → the demo user logs in over HTTP and the pipeline evaluates candles
- * and emits signals for the demo strategy.
+ * and the demo strategy's signals become paper trades.
  */
 import assert from "node:assert/strict";
 import { waitFor } from "../adapters/bus/_wait.ts";
@@ -11,7 +11,7 @@ import { configureLogging } from "../logger.ts";
 configureLogging({ level: "FATAL" });
 
 Deno.test({
-  name: "[demo] the demo starts AURA on the simulator, the demo user logs in and signals flow",
+  name: "[demo] the demo starts AURA on the simulator, the demo user logs in and it trades",
   // bcrypt's native thread pool and PGlite keep handles the sanitizers cannot see closed.
   sanitizeResources: false,
   sanitizeOps: false,
@@ -29,6 +29,17 @@ Deno.test({
       const engine = demo.aura.engine!;
       assert.equal(engine.health().strategy.strategies, 1);
       await waitFor(() => engine.health().strategy.signals >= 2, "two signals", 60_000);
+      // Paper trading: the execution worker turns signals into trades on the paper exchange.
+      await waitFor(
+        async () => {
+          const [row] = await demo.aura.db.query(
+            "SELECT COUNT(*)::int AS n FROM trades WHERE status <> 'OPEN'",
+          );
+          return Number(row?.n) >= 1;
+        },
+        "a closed paper trade",
+        90_000,
+      );
       const health = await fetch(`${demo.url}/health`);
       const body = await health.json();
       assert.equal(body.checks.pipeline.ok, true);
