@@ -47,7 +47,12 @@ import {
   unrealizedPnl,
 } from "../engine/execution/mod.ts";
 import { clientOrderId, stableHash, tradeClientIds } from "../engine/orders/client_ids.ts";
-import { floorToTick, toDecimalString } from "../engine/orders/decimal.ts";
+import {
+  addDecimals,
+  floorToTick,
+  multiplyDecimals,
+  toDecimalString,
+} from "../engine/orders/decimal.ts";
 import type { SymbolRules } from "../engine/orders/filters.ts";
 import { planEntry, planOco } from "../engine/orders/plan.ts";
 import type { OcoLeg, Order, OrderEvent } from "../engine/ports/exchange.ts";
@@ -566,7 +571,7 @@ export class ExecutionService {
         exitPrice: fill.price,
         quantity: fill.quantity,
         pnl,
-        fees: toDecimalString(Number(trade.entryFee) + Number(exitFee), 10),
+        fees: addDecimals(trade.entryFee, exitFee),
       }));
     }
     await this.checkBreaker(handle, trade.strategyId, trade.userId);
@@ -575,7 +580,8 @@ export class ExecutionService {
   /**
    * Feeds the strategy's equity (positionSizeUsd + realized + unrealized P&L)
    * to the backtester's drawdown breaker; on a trip: halt the strategy,
-   * flatten its position (cancelling the OCO first) and publish `strategy_halted`.
+   * flatten its position (cancelling the OCO first: a halted strategy keeps
+   * no exposure the user did not re-approve) and publish `strategy_halted`.
    */
   async checkBreaker(handle: ExchangeHandle, strategyId: number, userId: number): Promise<void> {
     const strategy = await getStrategy(this.#d.db, userId, strategyId);
@@ -591,6 +597,7 @@ export class ExecutionService {
       realizedPnl: await realizedPnlOf(this.#d.db, strategyId),
       unrealizedPnl: unrealized,
       peakEquity: peak,
+      resetPeak: peak !== null && peak <= 0,
       maxDrawdownPercent: risk.maxDrawdownPercent,
     });
     if (peak === null || decision.peakEquity !== peak) {
@@ -601,6 +608,9 @@ export class ExecutionService {
     const message =
       `Strategy "${strategy.name}" halted: drawdown ${drawdown}% reached maxDrawdownPercent ${risk.maxDrawdownPercent}%`;
     await haltStrategy(this.#d.db, strategyId, message);
+    // A user who re-activates the strategy accepts the losses so far: the
+    // peak restarts from the equity at the next evaluation (0 marks that).
+    await savePeakEquity(this.#d.db, strategyId, 0);
     log.warn("Drawdown breaker tripped", { strategyId, drawdown });
     if (open) await this.flatten(handle, open, "CLOSED_MANUAL", "max drawdown reached");
     await this.#d.publish(createEvent("strategy_halted", {
@@ -657,7 +667,7 @@ export class ExecutionService {
       entryOrderId: trade.binanceOrderIdEntry,
       entryPrice: trade.entryPrice,
       quantity: trade.quantity,
-      quoteQty: toDecimalString(entryPrice * Number(trade.quantity), 10),
+      quoteQty: multiplyDecimals(trade.entryPrice, trade.quantity),
       fees: trade.entryFee,
       takeProfitPrice: levels.takeProfitPrice,
       stopLossPrice: levels.stopPrice,

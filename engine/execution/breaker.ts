@@ -26,6 +26,11 @@ export interface BreakerInput {
   unrealizedPnl: string;
   /** Highest equity seen so far (persisted), null on the first evaluation. */
   peakEquity: number | null;
+  /**
+   * Restart the peak from the current equity (after a halt the user
+   * re-activated: the losses so far are accepted). Default false.
+   */
+  resetPeak?: boolean;
   /** Drawdown from the peak, percent, at which it trips. */
   maxDrawdownPercent: number;
 }
@@ -57,10 +62,8 @@ export function evaluateBreaker(input: BreakerInput): BreakerDecision {
   );
   const breaker = new DrawdownBreaker(input.maxDrawdownPercent);
   // The allocation is the first peak, as the backtester's first equity point is its balance.
-  breaker.restore({
-    peak: Math.max(input.peakEquity ?? 0, Number(input.allocation)),
-    halted: false,
-  });
+  const peak = input.resetPeak ? equity : Math.max(input.peakEquity ?? 0, Number(input.allocation));
+  breaker.restore({ peak, halted: false });
   const trip = breaker.update(equity);
   return {
     equity,

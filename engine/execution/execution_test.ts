@@ -130,6 +130,18 @@ Deno.test("evaluateBreaker() starts the peak at the allocation and trips at the 
   assert.ok(Math.abs(tripped.drawdownPercent - 1.1 / 103 * 100) < 1e-9);
 });
 
+Deno.test("evaluateBreaker() with resetPeak restarts from the current equity", () => {
+  const reset = evaluateBreaker({
+    allocation: "100",
+    realizedPnl: "-5",
+    unrealizedPnl: "0",
+    peakEquity: 0,
+    resetPeak: true,
+    maxDrawdownPercent: 1,
+  });
+  assert.deepEqual([reset.peakEquity, reset.trip], [95, false]);
+});
+
 Deno.test("decideSignal() enters only when active, not halted and flat; exits only a position", () => {
   const base = { isActive: true, halted: false, openTradeId: null };
   assert.deepEqual(decideSignal({ ...base, action: "ENTRY" }), { kind: "enter" });
