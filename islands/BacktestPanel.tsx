@@ -10,6 +10,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { api, ApiError } from "../ui/api.ts";
 import { useHydrated } from "../ui/hooks.ts";
+import { subscribeEvents } from "../ui/events.ts";
 
 /** Props of {@link BacktestPanel}. */
 export interface BacktestPanelProps {
@@ -66,22 +67,21 @@ export default function BacktestPanel(props: BacktestPanelProps): JSX.Element {
   };
 
   useEffect(() => {
-    const source = new EventSource("/api/v1/events");
     const mine = (d: Job) => jobId.current !== null && String(d.jobId) === jobId.current;
-    source.addEventListener("backtest_progress", (e) => {
-      const d = JSON.parse((e as MessageEvent).data) as Job;
-      const f = fractionOf(d);
-      if (mine(d) && f !== null) progress.value = Math.max(progress.value ?? 0, f);
-    });
-    source.addEventListener("backtest_done", (e) => {
-      const d = JSON.parse((e as MessageEvent).data) as Job;
-      if (!mine(d)) return;
-      if (d.error) fail(String((d.error as Job).message ?? d.error));
-      const id = resultIdOf(d);
-      if (id !== null) finish(id);
+    const unsubscribe = subscribeEvents({
+      backtest_progress: (d) => {
+        const f = fractionOf(d);
+        if (mine(d) && f !== null) progress.value = Math.max(progress.value ?? 0, f);
+      },
+      backtest_done: (d) => {
+        if (!mine(d)) return;
+        if (d.error) fail(String((d.error as Job).message ?? d.error));
+        const id = resultIdOf(d);
+        if (id !== null) finish(id);
+      },
     });
     return () => {
-      source.close();
+      unsubscribe();
       stop();
     };
   }, []);

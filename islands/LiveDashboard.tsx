@@ -11,6 +11,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { DashboardData, PositionView, StrategyView, TradeView } from "../ui/dashboard_data.ts";
 import { type CheckResult, healthFromChecks } from "../ui/health.ts";
+import { type EventHandlers, type StreamStatus, subscribeEvents } from "../ui/events.ts";
 import { dateTime, money, price, signedMoney, statusLabel, tone } from "../ui/format.ts";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { EmptyState } from "../components/EmptyState.tsx";
@@ -71,7 +72,7 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
   const realized = useSignal(Number(props.realizedPnl));
   const today = useSignal(Number(props.todayPnl));
   const notices = useSignal<string[]>([]);
-  const connected = useSignal<"connecting" | "live" | "lost" | "off">("connecting");
+  const connected = useSignal<StreamStatus>("connecting");
 
   useEffect(() => {
     const names = new Map(props.strategies.map((s) => [s.id, s.name]));
@@ -80,19 +81,8 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
       strategies.value = strategies.value.map((s) =>
         s.id === id && (only === undefined || s.state === only) ? { ...s, state } : s
       );
-    const source = new EventSource("/api/v1/events");
-    const on = (type: string, fn: (d: Json) => void) =>
-      source.addEventListener(type, (e) => {
-        try {
-          fn(JSON.parse((e as MessageEvent).data));
-        } catch {
-          // A malformed event must not break the page.
-        }
-      });
-    source.onopen = () => connected.value = "live";
-    // CLOSED means the server refused the stream (it will not retry); else it reconnects.
-    source.onerror = () =>
-      connected.value = source.readyState === EventSource.CLOSED ? "off" : "lost";
+    const handlers: EventHandlers = {};
+    const on = (type: string, fn: (d: Json) => void) => handlers[type] = fn;
     on("hello", (d) => {
       const checks = (d.health as Json | undefined)?.checks as Record<string, CheckResult>;
       if (checks) {
@@ -152,7 +142,7 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
         );
       } else if (d.message) notify(String(d.message));
     });
-    return () => source.close();
+    return subscribeEvents(handlers, (status) => connected.value = status);
   }, []);
 
   const open = positions.value;

@@ -409,6 +409,14 @@ Deno.test({
         await shot(mobile, `16-phone-${name}`);
       }
       await phone.close();
+
+      // Delete the (inactive) strategy after confirming: gone from the list.
+      await page.goto(strategyUrl);
+      await hydrated(page, "StrategyControls");
+      page.once("dialog", (d) => d.accept());
+      await page.getByRole("button", { name: "Delete strategy" }).click();
+      await page.waitForURL(`${base}/strategies`);
+      await page.waitForSelector("text=No strategies yet");
       await context.close();
       assert.deepEqual([...problems, ...mobileProblems], []);
     } finally {
