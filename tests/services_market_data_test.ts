@@ -5,6 +5,7 @@ import { ManualClock } from "../engine/clock.ts";
 import { isAuraError } from "../engine/errors.ts";
 import type { KlineData } from "../engine/candle.ts";
 import { importKlinesCsv, MarketData, missingRanges } from "../services/market_data.ts";
+import { startSimulator } from "../sim/server.ts";
 
 const MIN = 60_000;
 const START = Date.UTC(2024, 4, 1);
@@ -139,6 +140,47 @@ suite.test("importKlinesCsv seeds the cache with the CSV's exact decimals", asyn
     close: "46656.13",
     volume: "1503.33095",
   });
+});
+
+suite.test("getHistory reads klines from the Binance simulator's REST API", async (db) => {
+  const sim = await startSimulator({ port: 0 });
+  try {
+    for (let i = 0; i < 2_500; i++) {
+      const open = (60_000 + i).toFixed(2);
+      const close = (60_000 + i + 0.5).toFixed(2);
+      sim.pushCandle("BTCUSDT", {
+        openTime: START + i * MIN,
+        closeTime: START + (i + 1) * MIN - 1,
+        open,
+        high: (60_001 + i).toFixed(2),
+        low: (59_999 + i).toFixed(2),
+        close,
+        volume: "2.5",
+      });
+    }
+    const md = new MarketData({
+      db,
+      clock: new ManualClock(START + 2_500 * MIN),
+      restUrl: sim.url,
+    });
+    const got = await md.getHistory("BTCUSDT", "1m", START, START + 2_500 * MIN);
+    assert.equal(got.length, 2_500);
+    assert.deepEqual(got[1_234], {
+      symbol: "BTCUSDT",
+      interval: "1m",
+      openTime: START + 1_234 * MIN,
+      closeTime: START + 1_235 * MIN - 1,
+      open: "61234",
+      high: "61235",
+      low: "61233",
+      close: "61234.5",
+      volume: "2.5",
+    });
+    const calls = sim.requestLog.filter((r) => JSON.stringify(r).includes("/api/v3/klines")).length;
+    assert.equal(calls, 3); // 1,000 + 1,000 + 500
+  } finally {
+    await sim.close();
+  }
 });
 
 suite.end();
