@@ -153,6 +153,8 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       for (const subscription of subscriptions) await subscription.close();
       await reconciling;
       await exchanges.close();
+      // Order events that arrived before the close still finish their writes.
+      await service.idle();
       log.info("Execution stage stopped");
     },
   };
