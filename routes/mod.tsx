@@ -29,6 +29,9 @@ import { handler as history } from "./history.tsx";
 import { handler as trade } from "./trade.tsx";
 import { handler as settings } from "./settings.tsx";
 import { ErrorPage } from "../components/ErrorPage.tsx";
+import { createLogger } from "../logger.ts";
+
+const log = createLogger("pages");
 
 export type { PageContext, PageResult, PagesDeps, PipelineHealth } from "../ui/page.ts";
 
@@ -54,7 +57,7 @@ export function createPages(deps: PagesDeps): Hono {
       scriptUrl = (await clientBundle()).entry;
     } catch (error) {
       // Pages stay readable without JS; the failure is logged, not hidden.
-      console.error(`Cannot build the client bundle: ${String(error)}`);
+      log.error("Cannot build the client bundle", { error: String(error) });
     }
     const html = "<!DOCTYPE html>" + renderToString(
       <App
@@ -96,7 +99,8 @@ export function createPages(deps: PagesDeps): Hono {
       let user: UserRecord | null;
       try {
         user = await sessionUser(c);
-      } catch {
+      } catch (error) {
+        log.error("Cannot read the session user", { path: url.pathname, error: String(error) });
         return await document(c, "Unavailable", <Unavailable />, null, 503);
       }
       if (!user) {
@@ -106,7 +110,7 @@ export function createPages(deps: PagesDeps): Hono {
       try {
         return await respond(c, await handler({ deps, user, url, params: c.req.param() }), user);
       } catch (error) {
-        console.error(`Cannot render ${url.pathname}: ${String(error)}`);
+        log.error("Cannot render a page", { path: url.pathname, error: String(error) });
         return await document(c, "Unavailable", <Unavailable />, user, 503);
       }
     });

@@ -396,6 +396,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "[ui] with the database down a page says AURA is unavailable (503), not a stack trace",
+  ...opts,
+  async fn() {
+    const t = await createUiTestApp();
+    try {
+      const user = await registerSession(t.app, "ui_db_down");
+      await t.db.close();
+      const { res, html } = await page(t.app, "/", user.cookie);
+      assert.equal(res.status, 503);
+      assert.match(html, /AURA is unavailable/);
+      assert.doesNotMatch(html, /at \w+ \(|Error:/);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
   name: "[ui] close the test app",
   ...opts,
   async fn() {

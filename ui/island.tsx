@@ -35,9 +35,10 @@ export interface IslandProps<P> {
 export function Island<P>({ component: Component, name, props }: IslandProps<P>): JSX.Element {
   const json = JSON.stringify(props ?? {});
   const attrs = { [ISLAND_ATTRIBUTE]: name, [PROPS_ATTRIBUTE]: json };
-  // `display: contents` keeps the marker out of layout (grids see the island's own root).
+  // app.css gives markers `display: contents` so grids see the island's own root
+  // (a stylesheet rule rather than a style attribute: CSP may forbid inline styles).
   return (
-    <div {...attrs} style="display:contents">
+    <div {...attrs}>
       <Component {...(JSON.parse(json) as P & JSX.IntrinsicAttributes)} />
     </div>
   );
