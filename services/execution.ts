@@ -145,25 +145,48 @@ export class ExecutionService {
     return this.serialize(signal.userId, () => this.#signal(signal));
   }
 
-  /** Handles an exchange order event of `userId` (OCO leg fills close trades). */
+  /**
+   * Handles an exchange order event of `userId`: a filled OCO leg closes its
+   * trade; an OCO that ended without a fill while its trade is still open
+   * and no exit is under way (cancelled on the exchange by someone else,
+   * expired) is re-armed at once instead of waiting for reconciliation.
+   */
   handleOrderEvent(userId: number, event: OrderEvent): Promise<void> {
-    if (event.type !== "oco_leg_filled") return Promise.resolve();
+    if (event.type !== "oco_leg_filled" && event.type !== "oco_cancelled") {
+      return Promise.resolve();
+    }
     return this.serialize(userId, async () => {
       const intent = await getIntent(this.#d.db, event.listClientOrderId);
       if (!intent?.tradeId) return;
       const trade = await this.#trade(intent.tradeId);
       if (!trade || trade.status !== "OPEN") return;
       const handle = await this.#d.exchanges.forUser(userId);
-      await this.closeFromLeg(handle, trade, event.leg, {
-        price: event.price,
-        quantity: event.quantity,
-        quoteQty: event.quoteQty,
-        commission: event.commission,
-        commissionAsset: event.commissionAsset,
-        orderId: event.orderId,
-        clientOrderId: event.clientOrderId,
-      });
+      if (event.type === "oco_leg_filled") {
+        return await this.closeFromLeg(handle, trade, event.leg, {
+          price: event.price,
+          quantity: event.quantity,
+          quoteQty: event.quoteQty,
+          commission: event.commission,
+          commissionAsset: event.commissionAsset,
+          orderId: event.orderId,
+          clientOrderId: event.clientOrderId,
+        });
+      }
+      if (trade.ocoListClientOrderId !== event.listClientOrderId) return;
+      const exits = await listTradeIntents(this.#d.db, trade.id, "EXIT");
+      if (exits.some((e) => e.status === "PENDING")) return;
+      log.warn("OCO ended without a fill; re-arming", { tradeId: trade.id });
+      await this.protect(handle, trade, await this.riskOf(trade));
     });
+  }
+
+  /** The risk parameters a trade was opened with (its entry intent), else its strategy's. */
+  async riskOf(trade: TradeRecord): Promise<RiskParams> {
+    const entry = await getIntent(this.#d.db, trade.clientOrderIdEntry);
+    const risk = entry?.payload.risk as RiskParams | undefined;
+    if (risk) return risk;
+    const strategy = await getStrategy(this.#d.db, trade.userId, trade.strategyId);
+    return strategy!.riskParams as RiskParams;
   }
 
   async #signal(signal: TradeSignal): Promise<void> {

@@ -18,7 +18,6 @@
  */
 
 import type { Db } from "../db/port.ts";
-import { getStrategy } from "../db/strategies.ts";
 import { listAllOpenTrades, listOpenTrades, setTradeOco, type TradeRecord } from "../db/trades.ts";
 import type { Clock } from "../engine/clock.ts";
 import { createEvent, type OrderEvent as BusEvent } from "../engine/events.ts";
@@ -28,13 +27,11 @@ import {
   type ReconciliationFinding,
 } from "../engine/execution/mod.ts";
 import type { Order, OrderList } from "../engine/ports/exchange.ts";
-import type { RiskParams } from "../engine/strategy/rules.ts";
 import { createLogger } from "../logger.ts";
 import {
   findTradeById,
   findTradeBySignal,
   finishIntent,
-  getIntent,
   type IntentRecord,
   listPendingIntents,
   listTradeIntents,
@@ -255,9 +252,7 @@ async function reconcileTrade(
         note(trade.symbol, trade.id, "exit_resumed", `exit ${exitIntent.clientOrderId}`);
         return;
       }
-      const strategy = await getStrategy(deps.db, trade.userId, trade.strategyId);
-      const entryIntent = await findEntryRisk(deps, trade);
-      const risk = (entryIntent ?? strategy?.riskParams) as RiskParams;
+      const risk = await deps.service.riskOf(trade);
       await deps.service.protect(handle, trade, risk);
       const after = await findTradeById(deps.db, trade.id);
       note(
@@ -283,11 +278,6 @@ async function recordList(deps: ReconcileDeps, intent: IntentRecord, list: Order
     stopLimitPrice: payload.stopLimitPrice ?? list.stopLoss.price,
   });
   await finishIntent(deps.db, intent.clientOrderId, "DONE", { list }, intent.tradeId!);
-}
-
-async function findEntryRisk(deps: ReconcileDeps, trade: TradeRecord) {
-  const intent = await getIntent(deps.db, trade.clientOrderIdEntry);
-  return (intent?.payload.risk as RiskParams | undefined) ?? null;
 }
 
 async function publishEntryFailed(deps: ReconcileDeps, intent: IntentRecord, reason: string) {

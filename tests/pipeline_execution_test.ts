@@ -127,6 +127,30 @@ suite.test("paper: a restart rebuilds the paper account and its OCO from the dat
   }
 });
 
+suite.test("paper: an OCO cancelled on the exchange by someone else is re-armed under the next attempt id", async (db) => {
+  const rig = await startRig(db);
+  try {
+    const signal = signalOf(rig, "ENTRY", T0);
+    await rig.stage.service.handleSignal(signal);
+    const handle = await rig.stage.exchanges.forUser(rig.userId);
+    await handle.exchange.cancelOrderList({
+      symbol: "BTCUSDT",
+      listClientOrderId: tradeClientIds(signal.id).ocoList,
+    });
+    const rearmed = await waitFor(async () => {
+      const [trade] = await tradesOf(db, rig.userId);
+      return trade?.ocoListClientOrderId === tradeClientIds(signal.id, 1).ocoList
+        ? trade
+        : undefined;
+    }, "the OCO to be re-armed");
+    assert.equal(rearmed.status, "OPEN");
+    const lists = await handle.exchange.getOpenOrderLists();
+    assert.deepEqual(lists.map((l) => l.listClientOrderId), [tradeClientIds(signal.id, 1).ocoList]);
+  } finally {
+    await rig.close();
+  }
+});
+
 suite.test("paper: a redelivered ENTRY signal places no second order", async (db) => {
   const rig = await startRig(db);
   try {
