@@ -125,6 +125,8 @@ Deno.test({
       const allowed = (_url: string) => false;
 
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      // CI runs test files in parallel on 2 cores: give each step room.
+      context.setDefaultTimeout(60_000);
       const page = await context.newPage();
       const problems = watch(page, allowed);
 
