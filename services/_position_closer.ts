@@ -116,15 +116,15 @@ export class PositionCloser {
     for (const oco of ocos.filter((o) => o.status !== "FAILED")) {
       const list = await exchange.getOrderList({ listClientOrderId: oco.clientOrderId });
       if (!list) continue;
-      for (
-        const [leg, order] of [["TAKE_PROFIT", list.takeProfit], [
-          "STOP_LOSS",
-          list.stopLoss,
-        ]] as const
-      ) {
-        if (order.status === "FILLED") {
-          return await this.closeFromLeg(handle, trade, leg, fillOf(order));
-        }
+      const legs = [["TAKE_PROFIT", list.takeProfit], ["STOP_LOSS", list.stopLoss]] as const;
+      for (const [leg, order] of legs) {
+        if (order.status !== "FILLED") continue;
+        // A list's legs come without fills; the order query carries the commission.
+        const filled = await exchange.getOrder({
+          symbol: trade.symbol,
+          clientOrderId: order.clientOrderId,
+        }) ?? order;
+        return await this.closeFromLeg(handle, trade, leg, fillOf(filled));
       }
       if (list.status === "EXECUTING") {
         await exchange.cancelOrderList({

@@ -37,7 +37,7 @@ import {
   listTradeIntents,
 } from "./_order_intents.ts";
 import type { ExchangeFactory, ExchangeHandle } from "./exchange_factory.ts";
-import type { ExecutionService } from "./execution.ts";
+import { type ExecutionService, fillOf } from "./execution.ts";
 
 const log = createLogger("reconcile");
 
@@ -221,18 +221,16 @@ async function reconcileTrade(
       await deps.service.closeFromExit(handle, trade, exitIntent!, decision.order);
       note(trade.symbol, trade.id, "closed_while_down", `exit ${exitIntent!.clientOrderId} filled`);
       return;
-    case "close_leg":
-      await deps.service.closeFromLeg(handle, trade, decision.leg, {
-        price: decision.order.avgPrice,
-        quantity: decision.order.executedQty,
-        quoteQty: decision.order.cummulativeQuoteQty,
-        commission: decision.order.commission,
-        commissionAsset: decision.order.commissionAsset,
-        orderId: decision.order.orderId,
+    case "close_leg": {
+      // A list's legs come without fills; the order query carries the commission.
+      const leg = await exchange.getOrder({
+        symbol: trade.symbol,
         clientOrderId: decision.order.clientOrderId,
-      });
+      }) ?? decision.order;
+      await deps.service.closeFromLeg(handle, trade, decision.leg, fillOf(leg));
       note(trade.symbol, trade.id, "closed_while_down", `${decision.leg} leg filled`);
       return;
+    }
     case "protected":
       if (
         ocoIntent!.status === "PENDING" || trade.ocoListClientOrderId !== list!.listClientOrderId

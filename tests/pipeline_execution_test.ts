@@ -230,6 +230,57 @@ suite.test("simulator: an EXIT signal cancels the OCO, sells at market and close
   }
 });
 
+suite.test("simulator: a TP filled while the engine was down is closed at start-up and reported", async (db) => {
+  const sim = await startSimulator({ startPrices: { BTCUSDT: "50000" } });
+  sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000" });
+  const rig = await startRig(db, { sim });
+  try {
+    const signal = signalOf(rig, "ENTRY", T0);
+    await rig.stage.service.handleSignal(signal);
+    await rig.stage.stop();
+    sim.pushCandle("BTCUSDT", {
+      openTime: T0,
+      closeTime: T0 + 59_999,
+      open: "50000",
+      high: "51500",
+      low: "49900",
+      close: "51200",
+      volume: "3",
+    });
+    // An entry intent that never reached the exchange, as after a crash right before sending.
+    await db.query(
+      `INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, symbol, is_paper, payload)
+       VALUES ('au-never-sent-E', $1, $2, 'never-sent', 'ENTRY', 'BTCUSDT', false, '{}')`,
+      [rig.userId, rig.strategyId],
+    );
+    const restarted = await openStage(db, rig.bus, rig.box, sim);
+    try {
+      const [trade] = await tradesOf(db, rig.userId);
+      assert.equal(trade!.status, "CLOSED_TP");
+      assert.equal(trade!.pnl, "1.798");
+      const report = await waitFor(
+        () => rig.events.find((e) => e.type === "reconciliation_report"),
+        "reconciliation_report",
+      );
+      assert.ok(report.type === "reconciliation_report");
+      assert.deepEqual(report.findings.map((f) => f.kind).sort(), [
+        "closed_while_down",
+        "marked_failed",
+      ]);
+      const never = await db.query(
+        "SELECT status FROM order_intents WHERE client_order_id = 'au-never-sent-E'",
+      );
+      assert.equal(never[0]?.status, "FAILED");
+      assert.ok(rig.events.some((e) => e.type === "trade_failed" && e.signalId === "never-sent"));
+    } finally {
+      await restarted.stop();
+    }
+  } finally {
+    await rig.close();
+    await sim.close();
+  }
+});
+
 /** A paper exchange whose OCO placements fail or whose price jumps after the entry. */
 class FaultyPaper extends PaperExchange {
   rejectOco = 0;
