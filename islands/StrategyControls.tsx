@@ -9,6 +9,7 @@ import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { useRef } from "preact/hooks";
 import { api, ApiError } from "../ui/api.ts";
+import { strategyActive } from "../ui/shared_state.ts";
 
 /** Props of {@link StrategyControls}. */
 export interface StrategyControlsProps {
@@ -56,6 +57,7 @@ export default function StrategyControls(props: StrategyControlsProps): JSX.Elem
     try {
       await api("POST", `/api/v1/strategies/${props.id}/${action}`);
       active.value = !active.value;
+      strategyActive.value = active.value;
       dialog.current?.close();
     } catch (e) {
       error.value = e instanceof ApiError ? e.message : "Something went wrong; please try again";

@@ -10,6 +10,7 @@ import type { JSX } from "preact";
 import { useSignal } from "@preact/signals";
 import { api, ApiError } from "../ui/api.ts";
 import { useHydrated } from "../ui/hooks.ts";
+import { strategyActive } from "../ui/shared_state.ts";
 import type { SymbolOption } from "../ui/symbols.ts";
 import { type ConditionJson, ConditionList, newComparison } from "./_ConditionBuilder.tsx";
 
@@ -115,6 +116,7 @@ export default function StrategyEditor(props: StrategyEditorProps): JSX.Element 
   const saved = useSignal<string | null>(null);
   const busy = useSignal(false);
   const d = draft.value;
+  const isActive = strategyActive.value ?? props.isActive;
   const sym = props.symbols.find((s) => s.symbol === d.symbol);
   const update = (patch: Partial<StrategyDraft>) => {
     draft.value = { ...draft.value, ...patch };
@@ -169,7 +171,7 @@ export default function StrategyEditor(props: StrategyEditorProps): JSX.Element 
       noValidate
       aria-label="Strategy"
     >
-      {props.isActive && (
+      {isActive && (
         <p class="alert alert-warn">
           This strategy is running: deactivate it before changing its rules.
         </p>
@@ -270,7 +272,7 @@ export default function StrategyEditor(props: StrategyEditorProps): JSX.Element 
         <button
           class="btn btn-primary"
           type="submit"
-          disabled={busy.value || props.isActive || !hydrated}
+          disabled={busy.value || isActive || !hydrated}
         >
           {busy.value ? "Saving…" : props.id === null ? "Create strategy" : "Save changes"}
         </button>

@@ -9,3 +9,6 @@ import { signal } from "@preact/signals";
 
 /** Whether valid exchange keys are stored; null until an island learns it in this page view. */
 export const keysReady = signal<boolean | null>(null);
+
+/** Whether the strategy on this page runs, once its controls changed it (the editor locks edits). */
+export const strategyActive = signal<boolean | null>(null);

@@ -240,6 +240,8 @@ Deno.test({
       await shot(page, "08-activate-confirm");
       await page.locator("dialog").getByRole("button", { name: "Activate", exact: true }).click();
       await page.waitForSelector("[data-testid=strategy-status]:has-text('Active (paper)')");
+      // The editor on the same page locks its rules while the strategy runs.
+      await page.waitForSelector("text=deactivate it before changing its rules");
 
       // Dashboard: the strategy is active; a trade opened by the pipeline shows up live.
       await page.goto(`${base}/`);
@@ -376,6 +378,9 @@ Deno.test({
       await page.getByRole("button", { name: "Deactivate", exact: true }).click();
       await page.locator("dialog").getByRole("button", { name: "Deactivate", exact: true }).click();
       await page.waitForSelector("[data-testid=strategy-status]:has-text('Inactive')");
+      await page.waitForSelector("text=deactivate it before changing its rules", {
+        state: "detached",
+      });
       await page.getByRole("button", { name: "Activate (live)" }).click();
       await page.waitForSelector("dialog[open] >> text=REAL orders on Binance");
       await shot(page, "15-activate-live-warning");
