@@ -2,8 +2,9 @@
  * The engine host: the trading pipeline of the `engine` (and `all`) role.
  * It opens the bus (memory in process; Redis Streams when REDIS_URL is set;
  * Deno KV queues on request, AURA_BUS), starts the stages in order
- * execution → strategy → ingest (consumers before producers, so nothing
- * published is missed), bridges order events to the UI's event hub, and
+ * execution → ingest → strategy (the strategy stage, a Deno Web Worker by
+ * default, subscribes before it tells ingest which streams to open, so
+ * nothing published is missed), bridges order events to the UI's event hub, and
  * stops them in reverse.
  *
  * @module
@@ -21,6 +22,7 @@ import type { Cache } from "./engine/ports/cache.ts";
 import { createLogger } from "./logger.ts";
 import type { EventHub } from "./services/events.ts";
 import { startExecutionStage } from "./workers/execution.ts";
+import { startStrategyWorker } from "./workers/_strategy_thread.ts";
 import { type IngestHealth, type IngestStage, startIngest } from "./workers/ingest.ts";
 import {
   startStrategyStage,
@@ -74,6 +76,11 @@ export interface EngineDeps {
    * null: none, e.g. a process that only computes signals).
    */
   startExecution?: ((context: ExecutionContext) => Promise<ExternalStage>) | null | undefined;
+  /**
+   * Where the strategy stage runs: "worker" (default, a Deno Web Worker) or
+   * "main" (this thread, e.g. with a ManualClock, which cannot cross threads).
+   */
+  strategyThread?: "worker" | "main";
   /** Reconnect delays of the kline stream (tests shorten them). */
   backoff?: { initialMs?: number; maxMs?: number };
 }
@@ -184,18 +191,24 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
         ...(deps.backoff ? { backoff: deps.backoff } : {}),
       });
     }
-    strategy = await startStrategyStage({
-      db: deps.db,
-      bus,
-      clock: deps.clock,
-      history: new KlineHistory({
-        restUrl: config.BINANCE_REST_URL,
-        clock: deps.clock,
+    const history = {
+      restUrl: config.BINANCE_REST_URL,
+      jumpThresholdPercent: config.PRICE_JUMP_THRESHOLD_PERCENT,
+    };
+    strategy = deps.strategyThread === "main"
+      ? await startStrategyStage({
         db: deps.db,
-        jumpThresholdPercent: config.PRICE_JUMP_THRESHOLD_PERCENT,
-      }),
-      streams: ingest ?? undefined,
-    });
+        bus,
+        clock: deps.clock,
+        history: new KlineHistory({ ...history, clock: deps.clock, db: deps.db }),
+        streams: ingest ?? undefined,
+      })
+      : await startStrategyWorker({
+        bus,
+        db: deps.db,
+        streams: ingest ?? undefined,
+        init: { ...history, logLevel: config.LOG_LEVEL },
+      });
   } catch (error) {
     await stop();
     throw error;

@@ -128,6 +128,7 @@ async function parity(mode: "paper" | "ccxt"): Promise<void> {
       BINANCE_REST_URL: sim.url,
       BINANCE_WS_URL: sim.wsUrl,
       AURA_BUS: "memory",
+      LOG_LEVEL: "ERROR",
     }),
     db,
     clock: systemClock,

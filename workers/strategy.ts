@@ -12,20 +12,22 @@
  */
 
 import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
-import type { KlineHistory } from "../adapters/market/history.ts";
+import { KlineHistory } from "../adapters/market/history.ts";
+import { type MessagePortLike, PortBus } from "../adapters/bus/worker_bridge.ts";
 import { listActiveStrategies, type StrategyRecord } from "../db/strategies.ts";
 import { findOpenTradeForStrategy } from "../db/trades.ts";
 import type { Db } from "../db/port.ts";
 import { type Candle, INTERVAL_MS, type KlineData, toCandle } from "../engine/candle.ts";
-import type { Clock } from "../engine/clock.ts";
+import { type Clock, systemClock } from "../engine/clock.ts";
 import { type AuraEvent, type KlineClosed, type OrderEvent } from "../engine/events.ts";
 import { FanoutIndex } from "../engine/live/fanout.ts";
 import { LiveStrategy, type LiveStrategyState } from "../engine/live/live_strategy.ts";
 import type { Bus, Subscription } from "../engine/ports/bus.ts";
 import { parseStrategy, type RiskParams } from "../engine/strategy/rules.ts";
 import type { StrategySignal } from "../engine/strategy/runner.ts";
-import { createLogger } from "../logger.ts";
+import { configureLogging, createLogger, type LogLevel } from "../logger.ts";
 import { frozenRisk, signalEvent } from "./_signal_event.ts";
+import { Caller, RemoteDb, serveCalls } from "./_thread.ts";
 import {
   clearRuntimeState,
   loadRuntime,
@@ -61,6 +63,8 @@ export interface StrategyStageDeps {
   maxCatchUpCandles?: number;
   /** Consumer group on "klines" (default "strategy"). */
   group?: string;
+  /** Called after each candle and each strategy start (a worker reports its health with it). */
+  onProgress?: () => void;
 }
 
 /** Health of the strategy stage. */
@@ -167,6 +171,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       touched.push(runtimeOf(slot));
     }
     for (const row of touched) writer.mark(row);
+    deps.onProgress?.();
   };
 
   const start = async (record: StrategyRecord) => {
@@ -222,6 +227,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       slot.buffer = null;
       writer.mark(runtimeOf(slot));
       await writer.flush();
+      deps.onProgress?.();
       log.info("Strategy started", {
         userId: record.userId,
         strategyId: record.id,
@@ -400,4 +406,56 @@ async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
     while (next < items.length) await fn(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+/** Settings the main thread sends a strategy worker. */
+export interface StrategyWorkerInit {
+  /** Exchange REST base (history). */
+  restUrl: string;
+  /** PRICE_JUMP_THRESHOLD_PERCENT. */
+  jumpThresholdPercent: number;
+  /** Which database the main thread holds. */
+  dbKind: Db["kind"];
+  /** Log level of the worker's own logger. */
+  logLevel?: LogLevel;
+}
+
+// Run as a Web Worker: the bus comes over postMessage (PortBus), database
+// statements run on the main thread (RemoteDb), history is fetched here.
+if ("WorkerGlobalScope" in globalThis) {
+  const port = self as unknown as MessagePortLike;
+  const caller = new Caller(port);
+  let stage: StrategyStage | null = null;
+  serveCalls(port, {
+    "stage.start": async (init: StrategyWorkerInit) => {
+      if (init.logLevel) configureLogging({ level: init.logLevel });
+      const db = new RemoteDb(caller, init.dbKind);
+      const report = () => void caller.call("stage.progress", stage?.health()).catch(() => {});
+      stage = await startStrategyStage({
+        db,
+        bus: new PortBus(port),
+        clock: systemClock,
+        history: new KlineHistory({
+          restUrl: init.restUrl,
+          clock: systemClock,
+          db,
+          jumpThresholdPercent: init.jumpThresholdPercent,
+        }),
+        streams: {
+          hold: (symbol, interval) => void caller.call("streams.hold", symbol, interval),
+          release: (symbol, interval) => void caller.call("streams.release", symbol, interval),
+        },
+        onProgress: report,
+      });
+      return stage.health();
+    },
+    "stage.refresh": async (strategyId: number) => {
+      await stage?.refresh(strategyId);
+      return stage?.health();
+    },
+    "stage.stop": async () => {
+      await stage?.stop();
+      return stage?.health();
+    },
+  });
 }
