@@ -108,10 +108,23 @@ export async function startAura(config: Config, options: StartOptions = {}): Pro
     let url: string | null = null;
     const port = role === "engine" ? config.AURA_HEALTH_PORT : config.PORT;
     if (port !== undefined) {
-      const fetch = role === "engine" ? healthOnly(engine!) : createApp(
-        await appDeps(config, db, clock, startedAt, events, prices, engine, healthChecks),
-      )
-        .fetch;
+      let fetch: (request: Request) => Response | Promise<Response>;
+      if (role === "engine") fetch = healthOnly(engine!);
+      else {
+        const deps = await appDeps(
+          config,
+          db,
+          clock,
+          startedAt,
+          events,
+          prices,
+          engine,
+          healthChecks,
+        );
+        // Flushes the limiter's write-behind counters (a login block survives a restart).
+        closers.push(() => deps.rateLimiter.close());
+        fetch = createApp(deps).fetch;
+      }
       url = await serve(config, port, fetch, closers);
     }
     const facts = { role, storage: db.kind, startupMs: clock.now() - startedAt };
@@ -147,7 +160,7 @@ async function appDeps(
   });
   const rateLimiter = await openRateLimiter({
     redisUrl: config.REDIS_URL,
-    kvPath: `${config.AURA_DATA_DIR}/rate_limit.kv`,
+    kvPath: `${config.AURA_DATA_DIR}/kv.sqlite`,
     clock,
   });
   // Route modules read the optional extras they know (engine hook, live prices).
