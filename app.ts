@@ -92,6 +92,14 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.use("*", async (c, next) => {
+    // A caller's (or proxy's) id is kept when it is short and plain, so logs correlate.
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId" as never, id as never);
+    await next();
+    c.res.headers.set("X-Request-Id", id);
+  });
+  app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
     const status = c.res.status;

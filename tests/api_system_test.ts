@@ -95,6 +95,18 @@ Deno.test("[api] GET /metrics exposes request counts and latency histograms per 
   assert.match(text, /^aura_sse_subscribers 0$/m);
 });
 
+Deno.test("[api] every response carries X-Request-Id, keeping a plain incoming one", async () => {
+  const fresh = await app.request("/health/live");
+  assert.match(fresh.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  const kept = await app.request("/api/v1/nothing", { headers: { "X-Request-Id": "abc-123" } });
+  assert.equal(kept.headers.get("x-request-id"), "abc-123");
+  const replaced = await app.request("/health/live", {
+    headers: { "X-Request-Id": "<script>x</script>" },
+  });
+  assert.notEqual(replaced.headers.get("x-request-id"), "<script>x</script>");
+  await Promise.all([fresh, kept, replaced].map((r) => r.body?.cancel()));
+});
+
 Deno.test("MetricsRegistry renders cumulative histogram buckets and escapes label values", () => {
   const m = new MetricsRegistry();
   const h = m.histogram("lag_seconds", "Lag", ["stage"], [0.1, 1]);

@@ -156,6 +156,7 @@ export const errorHandler: ErrorHandler = (err, c) => {
     if (err.code === "API_003" && retry) c.header("Retry-After", String(retry));
     if (err.status >= 500) {
       log.error("Request failed", {
+        requestId: c.get("requestId" as never),
         method: c.req.method,
         path: c.req.path,
         code: err.code,
@@ -188,6 +189,7 @@ export const errorHandler: ErrorHandler = (err, c) => {
     return c.json(errorBody(code, "Request was rejected"), err.status);
   }
   log.error("Unhandled error", {
+    requestId: c.get("requestId" as never),
     method: c.req.method,
     path: c.req.path,
     error: err,
