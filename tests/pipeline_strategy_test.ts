@@ -6,7 +6,14 @@
  * or repeating a candle.
  */
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { KvBus } from "../adapters/bus/kv.ts";
 import { MemoryBus } from "../adapters/bus/memory.ts";
+import { RedisStreamsBus } from "../adapters/bus/redis_streams.ts";
+import { loadConfig } from "../config.ts";
+import type { Bus } from "../engine/ports/bus.ts";
+import { startEngine } from "../engine_host.ts";
+import { REDIS_TEST_URL, skipWithoutRedis } from "./helpers/services.ts";
 import { waitFor } from "../adapters/bus/_wait.ts";
 import { KlineHistory } from "../adapters/market/history.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -238,3 +245,75 @@ Deno.test("[strategy] a restarted stage neither skips nor repeats a candle", asy
     await env.close();
   }
 });
+
+// The engine host with the strategy stage in its Web Worker, over each real bus adapter.
+for (const kind of ["memory", "redis", "kv"] as const) {
+  Deno.test({
+    name: `[strategy] in its worker over the ${kind} bus, the engine emits the backtest's signals`,
+    ignore: kind === "redis" && skipWithoutRedis(),
+    // Redis and KV keep connections the bus closes asynchronously; PGlite
+    // arms statement timers of its own while the worker's queries run.
+    sanitizeResources: kind === "memory",
+    sanitizeOps: false,
+    async fn() {
+      const db = await database();
+      const sim = await startSimulator();
+      const prefix = `aura:test:${crypto.randomUUID().slice(0, 8)}`;
+      const bus: Bus = kind === "memory"
+        ? new MemoryBus()
+        : kind === "redis"
+        ? new RedisStreamsBus({ url: REDIS_TEST_URL, prefix, blockMs: 100 })
+        : await KvBus.open(":memory:");
+      const signals: TradeSignal[] = [];
+      await bus.subscribe("signals", "test", (e) => {
+        if (e.type === "trade_signal") signals.push(e);
+      });
+      const dataDir = await Deno.makeTempDir({ prefix: "aura-strategy-" });
+      try {
+        const candles = walkCandles(260, 11);
+        const split = flatSplit(candles, 150);
+        for (const c of candles.slice(0, split)) sim.pushCandle("BTCUSDT", toSim(c));
+        const user = await createUser(db, { username: "w", email: "w@x.io", passwordHash: "x" });
+        const s = await createStrategy(db, user.id, busyStrategy());
+        await setStrategyActive(db, user.id, s.id, true);
+        const engine = await startEngine({
+          config: loadConfig({
+            AURA_DATA_DIR: dataDir,
+            BINANCE_REST_URL: sim.url,
+            BINANCE_WS_URL: sim.wsUrl,
+            LOG_LEVEL: "FATAL",
+          }),
+          db,
+          clock: systemClock,
+          bus,
+          startExecution: null,
+          backoff: { initialMs: 20, maxMs: 100 },
+        });
+        try {
+          await waitFor(() => engine.health().ingest?.stats.connects === 1, "ingest");
+          for (let i = split; i < candles.length; i++) {
+            sim.pushCandle("BTCUSDT", toSim(candles[i]!));
+            await waitFor(() => engine.health().strategy.candles === i - split + 1, `candle ${i}`);
+          }
+          const expected = expectedSignalIds(candles, split, s.id);
+          await waitFor(() => signals.length >= expected.length, "signals delivered");
+          assert.deepEqual(signals.map((e) => e.id), expected);
+        } finally {
+          await engine.stop();
+        }
+      } finally {
+        await bus.close();
+        await sim.close();
+        await Deno.remove(dataDir, { recursive: true });
+        if (kind === "redis") await dropRedisKeys(prefix);
+      }
+    },
+  });
+}
+
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const client = new Redis(REDIS_TEST_URL);
+  const keys = await client.keys(`${prefix}:*`);
+  if (keys.length) await client.del(...keys);
+  client.disconnect();
+}
