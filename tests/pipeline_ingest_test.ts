@@ -188,3 +188,91 @@ Deno.test("[ingest] the connection is rotated before the 24-hour cut without los
     await sim.close();
   }
 });
+
+/** A hand-written stand-in for Binance's stream server: the test decides what it sends. */
+function fakeStreamServer() {
+  const sockets: WebSocket[] = [];
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    requests.push(new URL(req.url).pathname + new URL(req.url).search);
+    socket.onopen = () => sockets.push(socket);
+    return response;
+  });
+  const send = (message: unknown) => {
+    const socket = sockets.at(-1)!;
+    socket.send(JSON.stringify(message));
+  };
+  const kline = (c: SimCandle, closed = true) => ({
+    stream: "btcusdt@kline_1m",
+    data: {
+      e: "kline",
+      E: c.closeTime,
+      s: "BTCUSDT",
+      k: {
+        t: c.openTime,
+        T: c.closeTime,
+        s: "BTCUSDT",
+        i: "1m",
+        o: c.open,
+        h: c.high,
+        l: c.low,
+        c: c.close,
+        v: c.volume,
+        x: closed,
+      },
+    },
+  });
+  return {
+    url: `ws://127.0.0.1:${server.addr.port}`,
+    sockets,
+    requests,
+    send,
+    kline,
+    close: async () => {
+      for (const s of sockets) if (s.readyState === WebSocket.OPEN) s.close();
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test("[ingest] a serverShutdown event makes the client reconnect at once and backfill", async () => {
+  const sim = await startSimulator();
+  const fake = fakeStreamServer();
+  const got: KlineData[] = [];
+  const prices: string[] = [];
+  const stream = new BinanceKlineStream({
+    wsUrl: fake.url,
+    restUrl: sim.url,
+    clock: systemClock,
+    jumpThresholdPercent: 20,
+    backoff: { initialMs: 10_000, maxMs: 10_000 }, // only the announced shutdown reconnects fast
+    onKline: (k) => void got.push(k),
+    onPrice: (_symbol, price) => void prices.push(price),
+  });
+  try {
+    stream.subscribe("BTCUSDT", "1m");
+    await waitFor(() => fake.sockets.length === 1, "connection");
+    assert.equal(fake.requests[0], "/stream?streams=btcusdt@kline_1m");
+    for (let i = 0; i < 3; i++) sim.pushCandle("BTCUSDT", candle(i)); // REST history
+    fake.send(fake.kline(candle(0), false)); // still open: a price, not a candle
+    fake.send(fake.kline(candle(0)));
+    await waitFor(() => got.length === 1, "first closed candle");
+    assert.equal(prices.length, 2);
+
+    fake.send({ e: "serverShutdown", E: Date.now() });
+    await waitFor(
+      () => fake.sockets.length === 2 && stream.connected,
+      "reconnect after shutdown",
+      3_000,
+    );
+    await waitFor(() => got.length === 3, "backfill of candles 1-2 through REST");
+    fake.send(fake.kline(candle(3)));
+    await waitFor(() => got.length === 4, "live again");
+    assert.deepEqual(got.map((k) => (k.openTime - T0) / MINUTE), [0, 1, 2, 3]);
+  } finally {
+    await stream.close();
+    await fake.close();
+    await sim.close();
+  }
+});

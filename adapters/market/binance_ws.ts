@@ -84,6 +84,8 @@ export class BinanceKlineStream {
   #socketStreams = new Set<string>();
   #pending: { subscribe: Set<string>; unsubscribe: Set<string> } | null = null;
   #attempt = 0;
+  // Set when we close on purpose (rotation, announced shutdown): reconnect without waiting.
+  #immediate = false;
   #nextId = 1;
   #closed = false;
   #socketClosed: Promise<void> = Promise.resolve();
@@ -189,6 +191,7 @@ export class BinanceKlineStream {
       this.#log.info("Kline stream connected", { streams: names.length, attempt: this.#attempt });
       rotate = this.#timer(() => {
         this.#log.info("Kline stream reconnecting before the 24-hour cut");
+        this.#immediate = true;
         socket.close(1000, "Rotating before the 24-hour limit");
       }, this.#o.maxConnectionMs ?? DAY_MINUS_10_MIN);
       this.#sync();
@@ -201,7 +204,8 @@ export class BinanceKlineStream {
       if (this.#socket === socket) this.#socket = null;
       resolve();
       if (this.#closed) return;
-      const delay = this.#delay();
+      const delay = this.#immediate ? 0 : this.#delay();
+      this.#immediate = false;
       this.#log.warn("Kline stream disconnected, reconnecting", {
         code: event.code,
         reason: event.reason,
@@ -231,6 +235,7 @@ export class BinanceKlineStream {
     if (data.e === "serverShutdown") {
       this.#log.warn("Kline stream server is shutting down, reconnecting now");
       this.#attempt = 0;
+      this.#immediate = true;
       socket.close(1000, "Server shutdown announced");
       return;
     }
