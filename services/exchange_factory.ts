@@ -24,6 +24,7 @@ import type { Db } from "../db/port.ts";
 import { listOpenTrades } from "../db/trades.ts";
 import { findUserById } from "../db/users.ts";
 import type { Clock } from "../engine/clock.ts";
+import { AuraError } from "../engine/errors.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
 import type { Exchange, OrderEvent } from "../engine/ports/exchange.ts";
 import { createLogger } from "../logger.ts";
@@ -44,8 +45,8 @@ export interface ExchangeHandle {
   paper: PaperExchange | null;
 }
 
-/** Receives every user's order events. */
-export type UserOrderEventHandler = (userId: number, event: OrderEvent) => void;
+/** Receives every user's order events, with the mode of the exchange they came from. */
+export type UserOrderEventHandler = (userId: number, event: OrderEvent, paper: boolean) => void;
 
 /** Options of {@link ExchangeFactory}. */
 export interface ExchangeFactoryOptions {
@@ -83,15 +84,27 @@ export class ExchangeFactory {
   }
 
   /**
-   * The exchange of `userId` in the user's current mode. A switch of mode
-   * opens the other adapter; the previous one stays open (its OCOs still
-   * report) until {@link close}.
+   * The exchange of `userId`: in the user's current mode, or — for work on
+   * an existing trade or intent — in the mode it was made in (`paper`), so a
+   * paper position is never touched on the live account after a mode switch
+   * and vice versa. A switch opens the other adapter; the previous one stays
+   * open (its OCOs still report) until {@link close}.
+   *
+   * @throws {AuraError} API_001 when live is asked for and the user has no active keys.
    */
-  async forUser(userId: number): Promise<ExchangeHandle> {
-    const user = await findUserById(this.#o.db, userId);
-    const key = user?.tradingMode === "live" && this.#o.secrets
-      ? await getActiveApiKey(this.#o.db, userId)
-      : null;
+  async forUser(userId: number, paper?: boolean): Promise<ExchangeHandle> {
+    let key = null;
+    if (paper !== true) {
+      const user = paper === false ? null : await findUserById(this.#o.db, userId);
+      const wantsLive = paper === false || user?.tradingMode === "live";
+      key = wantsLive && this.#o.secrets ? await getActiveApiKey(this.#o.db, userId) : null;
+      if (paper === false && !key) {
+        throw new AuraError(
+          "API_001",
+          `Cannot open the live exchange of user ${userId}: no active API keys`,
+        );
+      }
+    }
     const cacheKey = key ? `${userId}:live:${key.id}` : `${userId}:paper`;
     let handle = this.#handles.get(cacheKey);
     if (!handle) {
@@ -168,7 +181,9 @@ export class ExchangeFactory {
 
   #subscribe(handle: ExchangeHandle): ExchangeHandle {
     this.#unsubscribe.push(
-      handle.exchange.subscribeOrderEvents((event) => this.#onEvent(handle.userId, event)),
+      handle.exchange.subscribeOrderEvents((event) =>
+        this.#onEvent(handle.userId, event, handle.isPaper)
+      ),
     );
     return handle;
   }

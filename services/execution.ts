@@ -151,7 +151,7 @@ export class ExecutionService {
    * and no exit is under way (cancelled on the exchange by someone else,
    * expired) is re-armed at once instead of waiting for reconciliation.
    */
-  handleOrderEvent(userId: number, event: OrderEvent): Promise<void> {
+  handleOrderEvent(userId: number, event: OrderEvent, paper?: boolean): Promise<void> {
     if (event.type !== "oco_leg_filled" && event.type !== "oco_cancelled") {
       return Promise.resolve();
     }
@@ -160,7 +160,7 @@ export class ExecutionService {
       if (!intent?.tradeId) return;
       const trade = await this.#trade(intent.tradeId);
       if (!trade || trade.status !== "OPEN") return;
-      const handle = await this.#d.exchanges.forUser(userId);
+      const handle = await this.#d.exchanges.forUser(userId, paper ?? trade.isPaper);
       if (event.type === "oco_leg_filled") {
         return await this.closeFromLeg(handle, trade, event.leg, {
           price: event.price,
@@ -209,8 +209,9 @@ export class ExecutionService {
     if (decision.kind === "skip") {
       return log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
     }
-    const handle = await this.#d.exchanges.forUser(signal.userId);
     if (decision.kind === "exit") {
+      // The position is closed where it was opened, whatever the mode is now.
+      const handle = await this.#d.exchanges.forUser(signal.userId, open!.isPaper);
       await this.exitTrade(handle, open!, {
         clientOrderId: ids.exit,
         signalId: signal.id,
@@ -219,6 +220,7 @@ export class ExecutionService {
       });
       return;
     }
+    const handle = await this.#d.exchanges.forUser(signal.userId);
     await this.#enter(handle, signal, strategy.riskParams as RiskParams);
   }
 

@@ -87,9 +87,45 @@ async function reconcileUser(
   const findings: ReconciliationFinding[] = [];
   const note = (symbol: string, tradeId: number | null, kind: string, detail: string) =>
     findings.push({ symbol, tradeId: tradeId === null ? null : String(tradeId), kind, detail });
-  const handle = await deps.exchanges.forUser(userId);
-  const { exchange } = handle;
+  const trades = await listOpenTrades(deps.db, userId);
+  // Paper and live work is reconciled each on its own exchange, whatever the mode is now.
+  const modes = new Set([...intents.map((i) => i.isPaper), ...trades.map((t) => t.isPaper)]);
+  for (const paper of [...modes].sort()) {
+    try {
+      const handle = await deps.exchanges.forUser(userId, paper);
+      await reconcileMode(
+        deps,
+        handle,
+        intents.filter((i) => i.isPaper === paper),
+        note,
+      );
+    } catch (error) {
+      note("-", null, "error", `${paper ? "paper" : "live"} exchange: ${String(error)}`);
+    }
+  }
+  const report = { userId, openTradesChecked: trades.length, findings };
+  if (findings.length > 0) {
+    log.info("Reconciliation findings", { userId, findings });
+    await deps.publish(createEvent("reconciliation_report", {
+      id: `reconciliation_report:${userId}:${deps.clock.now()}`,
+      occurredAt: deps.clock.now(),
+      userId,
+      openTradesChecked: trades.length,
+      findings,
+    }));
+  }
+  return report;
+}
 
+type Note = (symbol: string, tradeId: number | null, kind: string, detail: string) => void;
+
+async function reconcileMode(
+  deps: ReconcileDeps,
+  handle: ExchangeHandle,
+  intents: IntentRecord[],
+  note: Note,
+): Promise<void> {
+  const { exchange } = handle;
   for (const intent of intents.filter((i) => i.kind === "ENTRY")) {
     try {
       const order = await exchange.getOrder({
@@ -166,39 +202,29 @@ async function reconcileUser(
     await finishIntent(deps.db, intent.clientOrderId, "FAILED", { reason: "trade no longer open" });
   }
 
-  const trades = await listOpenTrades(deps.db, userId);
-  for (const trade of trades) {
+  // Read again: entries adopted above are open trades to protect now.
+  const open = (await listOpenTrades(deps.db, handle.userId)).filter((t) =>
+    t.isPaper === handle.isPaper
+  );
+  for (const trade of open) {
     try {
       await reconcileTrade(deps, handle, trade, note);
     } catch (error) {
       note(trade.symbol, trade.id, "error", String(error));
     }
   }
-  for (const strategyId of new Set(trades.map((t) => t.strategyId))) {
-    await deps.service.checkBreaker(handle, strategyId, userId).catch((error) =>
+  for (const strategyId of new Set(open.map((t) => t.strategyId))) {
+    await deps.service.checkBreaker(handle, strategyId, handle.userId).catch((error) =>
       note("-", null, "error", `breaker of strategy ${strategyId}: ${String(error)}`)
     );
   }
-
-  const report = { userId, openTradesChecked: trades.length, findings };
-  if (findings.length > 0) {
-    log.info("Reconciliation findings", { userId, findings });
-    await deps.publish(createEvent("reconciliation_report", {
-      id: `reconciliation_report:${userId}:${deps.clock.now()}`,
-      occurredAt: deps.clock.now(),
-      userId,
-      openTradesChecked: trades.length,
-      findings,
-    }));
-  }
-  return report;
 }
 
 async function reconcileTrade(
   deps: ReconcileDeps,
   handle: ExchangeHandle,
   trade: TradeRecord,
-  note: (symbol: string, tradeId: number | null, kind: string, detail: string) => void,
+  note: Note,
 ): Promise<void> {
   const { exchange } = handle;
   const exits = (await listTradeIntents(deps.db, trade.id, "EXIT")).filter((i) =>

@@ -120,7 +120,11 @@ for (const step of STEPS) {
             o.status === "NEW" && (o.clientOrderId.startsWith(client.takeProfit) ||
               o.clientOrderId.startsWith(client.stopLoss))
           );
-          assert.equal(legs.length, 2, "the open trade is not protected by an OCO");
+          assert.equal(
+            legs.length,
+            2,
+            `the open trade is not protected by an OCO:\n${restarted.log}`,
+          );
           assert.ok(trade.ocoListClientOrderId?.startsWith(client.ocoList));
         } else {
           // Flattened: a filled sell closed it and nothing works any more.

@@ -7,7 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { PaperExchange } from "../adapters/exchange/paper.ts";
+import { saveApiKey } from "../db/api_keys.ts";
 import { getStrategy } from "../db/strategies.ts";
+import { setTradingMode } from "../db/users.ts";
 import { systemClock } from "../engine/clock.ts";
 import { AuraError } from "../engine/errors.ts";
 import type { AuraEvent, OrderEvent as BusEvent } from "../engine/events.ts";
@@ -146,6 +148,30 @@ suite.test("paper: an OCO cancelled on the exchange by someone else is re-armed 
     assert.equal(rearmed.status, "OPEN");
     const lists = await handle.exchange.getOpenOrderLists();
     assert.deepEqual(lists.map((l) => l.listClientOrderId), [tradeClientIds(signal.id, 1).ocoList]);
+  } finally {
+    await rig.close();
+  }
+});
+
+suite.test("paper: after a switch to live, the open paper trade is reconciled and exited on paper", async (db) => {
+  const rig = await startRig(db);
+  try {
+    const signal = signalOf(rig, "ENTRY", T0);
+    await rig.stage.service.handleSignal(signal);
+    await saveApiKey(db, rig.userId, SIM_KEY, await rig.box.encrypt(SIM_SECRET, rig.userId));
+    await setTradingMode(db, rig.userId, "live");
+    await rig.stage.reconcileNow();
+    assert.ok(
+      !rig.events.some((e) => e.type === "reconciliation_report"),
+      "reconciliation found something",
+    );
+    const paper = await rig.stage.exchanges.forUser(rig.userId, true);
+    assert.equal((await paper.exchange.getOpenOrderLists()).length, 1);
+    await rig.stage.service.handleSignal(signalOf(rig, "EXIT", T0 + 60_000));
+    const [trade] = await tradesOf(db, rig.userId);
+    assert.equal(trade!.status, "CLOSED_SIGNAL");
+    assert.equal(trade!.isPaper, true);
+    assert.equal((await paper.exchange.getOpenOrderLists()).length, 0);
   } finally {
     await rig.close();
   }

@@ -104,8 +104,8 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       .finally(() => reconciling = null);
     return reconciling;
   };
-  exchanges.onOrderEvent((userId, event) => {
-    service.handleOrderEvent(userId, event).catch((error) =>
+  exchanges.onOrderEvent((userId, event, paper) => {
+    service.handleOrderEvent(userId, event, paper).catch((error) =>
       log.error("Order event failed", { userId, event: event.id, error: String(error) })
     );
   });
