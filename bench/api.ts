@@ -173,6 +173,25 @@ export async function benchApi(
     const figures: Record<string, number> = {
       [`postgres storage (1 = yes, 0 = pglite)`]: kind === "postgres" ? 1 : 0,
     };
+    // Unknown user vs wrong password: both should cost one bcrypt verification.
+    const login = async (username: string) => {
+      const started = performance.now();
+      const res = await fetch(`${ready.url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username, password: "not the password 1" }),
+      });
+      await res.body?.cancel();
+      return performance.now() - started;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      known.push(await login("bench_user"));
+      unknown.push(await login(`nobody_${i}`));
+    }
+    figures["login wrong password median ms"] = round(median(known));
+    figures["login unknown user median ms"] = round(median(unknown));
     for (const path of ENDPOINTS) {
       // Warm-up: JIT, connection pool, PGlite caches.
       await constantRate(ready.url + path, ready.token, rate, 1_000);
@@ -191,6 +210,7 @@ export async function benchApi(
 }
 
 const round = (v: number) => Math.round(v * 100) / 100;
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
     "undefined" &&

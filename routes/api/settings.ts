@@ -91,13 +91,13 @@ export function settingsRoutes(deps: AppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   const current = async (userId: number) => {
-    const user = await findUserById(deps.db, userId);
+    const [user, apiKeys] = await Promise.all([findUserById(deps.db, userId), keys.get(userId)]);
     if (!user) throw new AuraError("AUTH_002", "Token is invalid or expired");
     return {
       user: publicUser(user),
       tradingMode: user.tradingMode,
       preferences: user.preferences,
-      apiKeys: await keys.get(userId),
+      apiKeys,
     };
   };
 
