@@ -173,6 +173,35 @@ Deno.test("loadJwtKeys generates a 0600 key pair once and reuses it", async () =
   }
 });
 
+Deno.test("[api] end to end over a real socket: register, cookie session, client IP in the audit trail", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  try {
+    const base = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+    const reg = await fetch(`${base}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        username: "socket_user",
+        email: "socket@example.com",
+        password: "socket pass 12",
+      }),
+    });
+    assert.equal(reg.status, 201);
+    const { user } = await reg.json();
+    const cookie = reg.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const settings = await fetch(`${base}/api/v1/settings`, { headers: { Cookie: cookie } });
+    assert.equal(settings.status, 200);
+    assert.equal((await settings.json()).user.username, "socket_user");
+    const rows = await t.db.query(
+      "SELECT metadata FROM system_logs WHERE user_id = $1 AND message = 'audit: user.register'",
+      [user.id],
+    );
+    assert.equal((rows[0]!.metadata as { ip: string }).ip, "127.0.0.1");
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test({
   name: "[api] close the system test app",
   sanitizeOps: false,
