@@ -32,10 +32,9 @@ import {
 } from "../db/trades.ts";
 import type { Clock } from "../engine/clock.ts";
 import { isAuraError } from "../engine/errors.ts";
-import { createEvent, type OrderEvent as BusEvent, type TradeSignal } from "../engine/events.ts";
-import { decideSignal, feeInQuote } from "../engine/execution/mod.ts";
+import type { OrderEvent as BusEvent, TradeSignal } from "../engine/events.ts";
+import { decideSignal, feeInQuote, levelsOnTicks } from "../engine/execution/mod.ts";
 import { stableHash, tradeClientIds } from "../engine/orders/client_ids.ts";
-import { floorToTick, multiplyDecimals, toDecimalString } from "../engine/orders/decimal.ts";
 import type { SymbolRules } from "../engine/orders/filters.ts";
 import { planEntry, planOco } from "../engine/orders/plan.ts";
 import type { Order, OrderEvent } from "../engine/ports/exchange.ts";
@@ -51,6 +50,7 @@ import {
 } from "./_order_intents.ts";
 import type { ExchangeFactory, ExchangeHandle } from "./exchange_factory.ts";
 import { PositionCloser } from "./_position_closer.ts";
+import { signalFailedEvent, tradeOpenedEvent } from "./_execution_events.ts";
 
 export { type ExitFill, type ExitRequest, fillOf } from "./_position_closer.ts";
 
@@ -347,7 +347,11 @@ export class ExecutionService {
       }
       if (plan.action === "EXIT_AT_MARKET") {
         const status = plan.reason.startsWith("take-profit") ? "CLOSED_TP" : "CLOSED_SL";
-        await this.#publishOpened(trade, null, risk, lastPrice, rules);
+        await this.#publishOpened(
+          trade,
+          null,
+          levelsOnTicks(trade.entryPrice, risk, rules.tickSize),
+        );
         return await this.flatten(
           handle,
           trade,
@@ -404,7 +408,7 @@ export class ExecutionService {
         });
         await finishIntent(tx, ids.ocoList, "DONE", { list }, trade.id);
       });
-      await this.#publishOpened(trade, ids.ocoList, risk, lastPrice, rules, plan);
+      await this.#publishOpened(trade, ids.ocoList, plan);
       return;
     }
     const reason = `OCO could not be placed after ${tries} attempts: ${
@@ -416,57 +420,15 @@ export class ExecutionService {
   async #publishOpened(
     trade: TradeRecord,
     listClientOrderId: string | null,
-    risk: RiskParams,
-    lastPrice: string,
-    rules: SymbolRules,
-    plan?: { takeProfitPrice: string; stopPrice: string },
+    levels: { takeProfitPrice: string; stopPrice: string },
   ): Promise<void> {
-    const entryPrice = Number(trade.entryPrice);
-    const levels = plan ?? {
-      takeProfitPrice: floorToTick(
-        toDecimalString(entryPrice * (1 + risk.takeProfitPercent / 100), 10),
-        rules.tickSize,
-      ),
-      stopPrice: floorToTick(
-        toDecimalString(entryPrice * (1 - risk.stopLossPercent / 100), 10),
-        rules.tickSize,
-      ),
-    };
-    log.info("Trade opened", { tradeId: trade.id, lastPrice, listClientOrderId });
-    await this.#d.publish(createEvent("trade_opened", {
-      id: `trade_opened:${trade.id}`,
-      occurredAt: this.#now(),
-      userId: trade.userId,
-      strategyId: String(trade.strategyId),
-      symbol: trade.symbol,
-      tradeId: String(trade.id),
-      signalId: trade.signalId,
-      entryOrderId: trade.binanceOrderIdEntry,
-      entryPrice: trade.entryPrice,
-      quantity: trade.quantity,
-      quoteQty: multiplyDecimals(trade.entryPrice, trade.quantity),
-      fees: trade.entryFee,
-      takeProfitPrice: levels.takeProfitPrice,
-      stopLossPrice: levels.stopPrice,
-      listClientOrderId,
-    }));
+    log.info("Trade opened", { tradeId: trade.id, listClientOrderId });
+    await this.#d.publish(tradeOpenedEvent(trade, listClientOrderId, levels, this.#now()));
   }
 
   async #failed(signal: TradeSignal, action: "ENTRY" | "EXIT", error: unknown): Promise<void> {
-    const code = isAuraError(error) ? error.code : "TRADE_004";
-    const message = error instanceof Error ? error.message : String(error);
-    log.warn("Signal failed", { signalId: signal.id, code, message });
-    await this.#d.publish(createEvent("trade_failed", {
-      id: `trade_failed:${signal.id}`,
-      occurredAt: this.#now(),
-      userId: signal.userId,
-      strategyId: signal.strategyId,
-      symbol: signal.symbol,
-      signalId: signal.id,
-      action,
-      code,
-      message,
-    }));
+    log.warn("Signal failed", { signalId: signal.id, error: String(error) });
+    await this.#d.publish(signalFailedEvent(signal, action, error, this.#now()));
   }
 
   #intentBase(

@@ -7,6 +7,7 @@ import {
   decideSignal,
   evaluateBreaker,
   feeInQuote,
+  levelsOnTicks,
   sellableQuantity,
   toEventLeg,
   tradePnl,
@@ -202,4 +203,15 @@ Deno.test("the port's TAKE_PROFIT/STOP_LOSS map to the events' TP/SL and the tra
   assert.equal(toEventLeg("STOP_LOSS"), "SL");
   assert.equal(closeStatusOf("TAKE_PROFIT"), "CLOSED_TP");
   assert.equal(closeStatusOf("SL"), "CLOSED_SL");
+});
+
+Deno.test("levelsOnTicks() gives the levels planOco would place", () => {
+  assert.deepEqual(
+    levelsOnTicks("50000", { takeProfitPercent: 2, stopLossPercent: 1 }, "0.01"),
+    { takeProfitPrice: "51000", stopPrice: "49500" },
+  );
+  assert.deepEqual(
+    levelsOnTicks("0.5123", { takeProfitPercent: 3, stopLossPercent: 1.5 }, "0.0001"),
+    { takeProfitPrice: "0.5277", stopPrice: "0.5046" },
+  );
 });

@@ -11,3 +11,4 @@ export * from "./legs.ts";
 export * from "./breaker.ts";
 export * from "./signal.ts";
 export * from "./reconcile.ts";
+export * from "./levels.ts";
