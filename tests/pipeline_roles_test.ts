@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
 import { configureLogging } from "../logger.ts";
 import { startAura } from "../main.ts";
+import { waitFor } from "../adapters/bus/_wait.ts";
+import { busyStrategy } from "../engine/live/_test_market.ts";
 
 configureLogging({ level: "FATAL" });
 
@@ -73,6 +75,41 @@ Deno.test({
       const health = await (await fetch(`${aura.url}/health`)).json();
       assert.equal(health.checks.pipeline.ok, true);
       assert.match(health.checks.pipeline.detail, /bus memory, 0 strategies/);
+
+      // The API's strategy changes reach the engine through the hook main.ts wires.
+      const headers = { "Content-Type": "application/json" };
+      const register = await fetch(`${aura.url}/api/v1/auth/register`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          username: "roles",
+          email: "roles@example.com",
+          password: "correct horse 42 battery",
+        }),
+      });
+      assert.equal(register.status, 201, await register.clone().text());
+      const { accessToken } = await register.json();
+      const auth = { ...headers, Authorization: `Bearer ${accessToken}` };
+      const created = await fetch(`${aura.url}/api/v1/strategies`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify(busyStrategy()),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id } = await created.json();
+      const activated = await fetch(`${aura.url}/api/v1/strategies/${id}/activate`, {
+        method: "POST",
+        headers: auth,
+      });
+      assert.equal(activated.status, 200, await activated.clone().text());
+      await activated.body?.cancel();
+      await waitFor(() => aura.engine!.health().strategy.strategies === 1, "strategy running");
+      const deactivated = await fetch(`${aura.url}/api/v1/strategies/${id}/deactivate`, {
+        method: "POST",
+        headers: auth,
+      });
+      await deactivated.body?.cancel();
+      await waitFor(() => aura.engine!.health().strategy.strategies === 0, "strategy stopped");
     });
   },
 });

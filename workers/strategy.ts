@@ -386,18 +386,35 @@ async function historyFor(
 ): Promise<Candle[]> {
   const toCandles = (klines: KlineData[]) => klines.map(toCandle);
   const step = INTERVAL_MS[record.interval];
+  const context = { userId: record.userId, strategyId: record.id };
   if (saved !== null && saved.runner.lastCloseTime >= 0 && step !== undefined) {
-    const { klines, complete } = await deps.history.since(
-      record.symbol,
-      record.interval,
-      saved.runner.lastCloseTime + 1,
-      deps.maxCatchUpCandles ?? 1000,
-    );
-    const candles = toCandles(klines);
-    if (complete && live.canResume(saved, candles)) return candles;
+    try {
+      const { klines, complete } = await deps.history.since(
+        record.symbol,
+        record.interval,
+        saved.runner.lastCloseTime + 1,
+        deps.maxCatchUpCandles ?? 1000,
+      );
+      const candles = toCandles(klines);
+      if (complete && live.canResume(saved, candles)) return candles;
+    } catch (error) {
+      log.warn("Missed candles unavailable; warming up instead", {
+        ...context,
+        error: String(error),
+      });
+    }
   }
   const warmup = Math.min(1000, deps.warmupCandles ?? 500);
-  return toCandles(await deps.history.latest(record.symbol, record.interval, warmup));
+  try {
+    return toCandles(await deps.history.latest(record.symbol, record.interval, warmup));
+  } catch (error) {
+    // Better running (indicators warm up from live candles) than refusing to start.
+    log.warn("History unavailable; the strategy warms up from live candles", {
+      ...context,
+      error: String(error),
+    });
+    return [];
+  }
 }
 
 async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
