@@ -172,6 +172,22 @@ Deno.test("[api] five failed logins per IP and username block the next attempt w
   assert.equal((await attempt(other.password, "innocent")).status, 200);
 });
 
+Deno.test("[api] a burst of parallel login guesses gets at most five password checks", async () => {
+  await registerUser(app, "burst_target");
+  const guess = async (i: number): Promise<number> => {
+    const res = await app.request("/api/v1/auth/login", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ username: "burst_target", password: `guess number ${i}` }),
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => guess(i)));
+  assert.equal(results.filter((s) => s === 401).length, 5);
+  assert.equal(results.filter((s) => s === 429).length, 7);
+});
+
 Deno.test("[api] requests past RATE_LIMIT_PER_MINUTE answer 429 API_003 per user and endpoint", async () => {
   const s = await createTestApp({ db: t.db, env: { RATE_LIMIT_PER_MINUTE: "3" } });
   try {

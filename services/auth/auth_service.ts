@@ -137,10 +137,18 @@ export class AuthService {
     const { db, limiter, limitsEnabled } = this.#deps;
     const userKey = `login:${ip}:${input.username.toLowerCase()}`;
     const ipKey = `login-ip:${ip}`;
+    // The per-user counter counts attempts before the password is checked, so a
+    // burst of parallel guesses cannot all pass a check made before any failed;
+    // a success resets it. The per-IP counter counts failures only.
+    let attempts = 0;
     if (limitsEnabled) {
-      const [perUser, perIp] = await Promise.all([limiter.peek(userKey), limiter.peek(ipKey)]);
-      if (perUser.count >= LOGIN_FAILURES_PER_USER) throw tooMany(perUser.retryAfterMs);
+      const [perUser, perIp] = await Promise.all([
+        limiter.hit(userKey, LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_MS),
+        limiter.peek(ipKey),
+      ]);
+      if (!perUser.allowed) throw tooMany(perUser.retryAfterMs);
       if (perIp.count >= LOGIN_FAILURES_PER_IP) throw tooMany(perIp.retryAfterMs);
+      attempts = perUser.count;
     }
     const user = await findUserByLogin(db, input.username);
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
@@ -150,15 +158,12 @@ export class AuthService {
         username: input.username.slice(0, 100),
       });
       if (limitsEnabled) {
-        const [perUser] = await Promise.all([
-          limiter.hit(userKey, LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_MS),
-          limiter.hit(ipKey, LOGIN_FAILURES_PER_IP, LOGIN_WINDOW_MS),
-        ]);
-        if (perUser.count === LOGIN_FAILURES_PER_USER) {
+        await limiter.hit(ipKey, LOGIN_FAILURES_PER_IP, LOGIN_WINDOW_MS);
+        if (attempts === LOGIN_FAILURES_PER_USER) {
           log.warn("Repeated login failures: login blocked", {
             ip,
             username: input.username.slice(0, 100),
-            failures: perUser.count,
+            failures: attempts,
             userId: user?.id ?? null,
           });
           await audit(this.#deps, user?.id ?? null, "login.blocked", {
