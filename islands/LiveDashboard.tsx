@@ -225,8 +225,8 @@ export default function LiveDashboard(props: LiveDashboardProps): JSX.Element {
                         <td class="num">{price(p.price)}</td>
                         <td class="num">{p.quantity}</td>
                         <td class={`num ${tone(u)}`}>{signedMoney(u)}</td>
-                        <td class="num">
-                          <span class="pos">{price(p.takeProfitPrice)}</span> /{" "}
+                        <td class="num levels">
+                          <span class="pos">{price(p.takeProfitPrice)}</span>
                           <span class="neg">{price(p.stopLossPrice)}</span>
                         </td>
                       </tr>

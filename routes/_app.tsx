@@ -54,6 +54,7 @@ export function App(props: AppProps): JSX.Element {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="dark" />
         <title>{`${props.title} · AURA`}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={props.cssUrl} />
         {props.scriptUrl && <link rel="modulepreload" href={props.scriptUrl} />}
       </head>

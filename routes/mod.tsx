@@ -43,6 +43,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 /** Builds the pages app. */
 export function createPages(deps: PagesDeps): Hono {
   const app = new Hono();
+  let favicon: Uint8Array | null = null;
 
   const document = async (
     c: Context,
@@ -141,6 +142,14 @@ export function createPages(deps: PagesDeps): Hono {
     return c.body(file.contents as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "text/javascript; charset=utf-8",
       "Cache-Control": IMMUTABLE,
+    });
+  });
+  app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
+  app.get("/static/favicon.svg", async (c) => {
+    favicon ??= await Deno.readFile(new URL("../static/favicon.svg", import.meta.url));
+    return c.body(favicon as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": "image/svg+xml",
+      "Cache-Control": "public, max-age=86400",
     });
   });
   app.get("/static/:file{app(-[0-9a-f]+)?\\.css}", async (c) => {

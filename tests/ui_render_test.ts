@@ -355,6 +355,12 @@ Deno.test({
       assert.match(res.headers.get("cache-control") ?? "", /max-age=31536000, immutable/);
       assert.ok((await res.arrayBuffer()).byteLength > 100);
     }
+    const icon = await t.app.request("/favicon.ico");
+    await icon.body?.cancel();
+    assert.equal(icon.status, 301);
+    const svg = await t.app.request(icon.headers.get("location")!);
+    assert.equal(svg.headers.get("content-type"), "image/svg+xml");
+    assert.match(await svg.text(), /^<svg/);
     const missing = await t.app.request("/static/build/nope-123.js");
     await missing.body?.cancel();
     assert.equal(missing.status, 404);
