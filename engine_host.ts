@@ -169,7 +169,9 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
   };
 
   try {
-    if (deps.events) bridge = await bridgeOrderEvents(bus, deps.events);
+    // Each process's UI needs every event: over Redis, a group of its own.
+    const uiGroup = opened?.kind === "redis" ? `ui-events-${crypto.randomUUID()}` : "ui-events";
+    if (deps.events) bridge = await bridgeOrderEvents(bus, deps.events, uiGroup);
     const startExecution = deps.startExecution === undefined
       ? startExecutionStage
       : deps.startExecution;
