@@ -188,6 +188,42 @@ Deno.test("[api] a burst of parallel login guesses gets at most five password ch
   assert.equal(results.filter((s) => s === 429).length, 7);
 });
 
+Deno.test("[api] registrations per IP are capped and COOKIE_SECURE forces Secure cookies", async () => {
+  const s = await createTestApp({
+    db: t.db,
+    env: { REGISTRATIONS_PER_HOUR_PER_IP: "2", COOKIE_SECURE: "true" },
+  });
+  try {
+    const first = await registerUser(s.app, "capped_one");
+    assert.ok(first.userId > 0);
+    const second = await s.app.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        username: "capped_two",
+        email: "capped_two@example.com",
+        password: "abcdefgh12",
+      }),
+    });
+    assert.equal(second.status, 201);
+    for (const cookie of second.headers.getSetCookie()) assert.match(cookie, /; Secure/);
+    const third = await s.app.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        username: "capped_three",
+        email: "capped_three@example.com",
+        password: "abcdefgh12",
+      }),
+    });
+    assert.equal(third.status, 429);
+    assert.equal((await errorOf(third)).code, "API_003");
+    assert.ok(Number(third.headers.get("retry-after")) > 0);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("[api] requests past RATE_LIMIT_PER_MINUTE answer 429 API_003 per user and endpoint", async () => {
   const s = await createTestApp({ db: t.db, env: { RATE_LIMIT_PER_MINUTE: "3" } });
   try {
