@@ -79,6 +79,8 @@ export interface PositionCloserDeps {
   clock: Clock;
   /** Publishes on the "orders" topic. */
   publish(event: BusEvent): Promise<void>;
+  /** Crash-test hook, called after the OCO was cancelled and before the exit is sent. */
+  crashPoint?: (step: "exit_cancelled") => void | Promise<void>;
 }
 
 /** Closes positions and keeps the breaker (see the module doc). */
@@ -113,6 +115,7 @@ export class PositionCloser {
   async exitTrade(handle: ExchangeHandle, trade: TradeRecord, request: ExitRequest): Promise<void> {
     const { exchange } = handle;
     const ocos = await listTradeIntents(this.#d.db, trade.id, "OCO");
+    const working: string[] = [];
     for (const oco of ocos.filter((o) => o.status !== "FAILED")) {
       const list = await exchange.getOrderList({ listClientOrderId: oco.clientOrderId });
       if (!list) continue;
@@ -126,15 +129,12 @@ export class PositionCloser {
         }) ?? order;
         return await this.closeFromLeg(handle, trade, leg, fillOf(filled));
       }
-      if (list.status === "EXECUTING") {
-        await exchange.cancelOrderList({
-          symbol: trade.symbol,
-          listClientOrderId: oco.clientOrderId,
-        });
-      }
+      if (list.status === "EXECUTING") working.push(oco.clientOrderId);
     }
     const rules = await exchange.getSymbolRules(trade.symbol);
     const quantity = sellableQuantity(await this.entryOrderOf(trade), rules);
+    // Recorded before the OCO is cancelled, so a crash in between resumes the
+    // exit instead of re-protecting a position the strategy wanted closed.
     const { created, intent } = await recordIntent(this.#d.db, {
       clientOrderId: request.clientOrderId,
       userId: trade.userId,
@@ -147,6 +147,10 @@ export class PositionCloser {
       payload: { quantity, status: request.status, reason: request.reason },
     });
     if (!created && intent.status !== "PENDING") return;
+    for (const listClientOrderId of working) {
+      await exchange.cancelOrderList({ symbol: trade.symbol, listClientOrderId });
+    }
+    await this.#d.crashPoint?.("exit_cancelled");
     let order: Order | null = created ? null : await exchange.getOrder({
       symbol: trade.symbol,
       clientOrderId: request.clientOrderId,

@@ -62,7 +62,8 @@ export type CrashStep =
   | "entry_sent"
   | "entry_acked"
   | "entry_recorded"
-  | "oco_sent";
+  | "oco_sent"
+  | "exit_cancelled";
 
 /** What the service needs. */
 export interface ExecutionDeps {

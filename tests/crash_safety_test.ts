@@ -6,7 +6,8 @@
  * then restarted with the same signal (the bus redelivers what was not
  * acknowledged). Afterwards: no order was sent twice, every position on the
  * exchange is protected by an OCO or flat, and the trade rows match the
- * exchange. Real Postgres (one database per step) and the simulator.
+ * exchange. The exit path is killed after its OCO was cancelled and before
+ * the sell. Real Postgres (one database per step) and the simulator.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
@@ -139,3 +140,51 @@ for (const step of STEPS) {
     },
   });
 }
+
+Deno.test({
+  name: 'a SIGKILL at "exit_cancelled" (OCO cancelled, sell not sent) resumes the exit on restart',
+  ignore: skipWithoutPostgres(),
+  async fn() {
+    const database = await createPostgresDatabase();
+    const sim = await startSimulator({ startPrices: { BTCUSDT: "50000" } });
+    sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000" });
+    const db = openPostgres(database.url, { max: 2 });
+    try {
+      await migrate(db);
+      const master = generateMasterKeys();
+      const ids = await seedUser(db, { live: new SecretBox(master) });
+      const entry = signalOf(ids, "ENTRY", T0);
+      const exit = signalOf(ids, "EXIT", T0 + 60_000);
+      const env = {
+        DATABASE_URL: database.url,
+        SIM_URL: sim.url,
+        MASTER_KEY: btoa(String.fromCharCode(...master.keys.get("k1")!)),
+        NO_COLOR: "1",
+      };
+      const opened = await runEngine({ ...env, SIGNAL: JSON.stringify(entry) });
+      assert.equal(opened.code, 0, opened.log);
+      const crashed = await runEngine({
+        ...env,
+        SIGNAL: JSON.stringify(exit),
+        CRASH_AT: "exit_cancelled",
+      });
+      assert.equal(crashed.signal, "SIGKILL", `engine was not killed:\n${crashed.log}`);
+      const restarted = await runEngine({ ...env, SIGNAL: JSON.stringify(exit) });
+      assert.equal(restarted.code, 0, restarted.log);
+
+      const orders = sim.orders(SIM_KEY) as SimOrder[];
+      const sells = orders.filter((o) => o.side === "SELL" && o.type === "MARKET");
+      assert.equal(sells.length, 1, `${sells.length} market sells`);
+      assert.equal(sells[0]!.clientOrderId, tradeClientIds(exit.id).exit);
+      assert.equal(orders.filter((o) => o.status === "NEW").length, 0, "an order still works");
+      const [trade] = (await db.query("SELECT * FROM trades")).map(toTrade);
+      assert.equal(trade!.status, "CLOSED_SIGNAL", restarted.log);
+      const ocoIntents = await db.query("SELECT 1 FROM order_intents WHERE kind = 'OCO'");
+      assert.equal(ocoIntents.length, 1, "the position was re-protected instead of exited");
+    } finally {
+      await db.close();
+      await sim.close();
+      await database.drop();
+    }
+  },
+});
