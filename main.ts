@@ -22,7 +22,7 @@ import {
 import { configureLogging, createLogger, flushLogs } from "./logger.ts";
 import { loadJwtKeys } from "./services/auth/jwt.ts";
 import { EventHub } from "./services/events.ts";
-import { MetricsRegistry } from "./services/metrics.ts";
+import { processMetrics } from "./services/metrics.ts";
 import { LivePrices } from "./services/prices.ts";
 import { openRateLimiter } from "./services/rate_limit.ts";
 import { loadMasterKeys } from "./services/secrets.ts";
@@ -172,7 +172,7 @@ async function appDeps(
     events,
     keys: { jwt, master },
     rateLimiter,
-    metrics: new MetricsRegistry(),
+    metrics: processMetrics,
     healthChecks,
     prices,
     ...(engine

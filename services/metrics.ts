@@ -152,3 +152,10 @@ export class MetricsRegistry {
     return lines.join("\n") + "\n";
   }
 }
+
+/**
+ * The process's registry: main.ts hands it to the HTTP layer, and modules
+ * that are not given one (the pipeline in the same process) add their
+ * gauges and counters here so /metrics shows them.
+ */
+export const processMetrics: MetricsRegistry = new MetricsRegistry();
