@@ -37,7 +37,9 @@ export function settleFill(
   strict: boolean,
 ): Fill {
   const rules = rulesFor(order.symbol);
-  const now = engine.options.now();
+  // A market order fills at the instant it is accepted (Binance reports one
+  // transactTime for both); resting orders fill when they trigger.
+  const now = order.type === "MARKET" ? order.time : engine.options.now();
   const qty = order.origQty;
   const quoteQty = fixed8(multiplyDecimals(qty, price));
   const chargeBase = order.side === "BUY" && engine.options.commissionAsset === "base";
