@@ -26,18 +26,22 @@ export function latencySteps(
   }));
 }
 
-/** A one-line summary of an exchange answer (order id and status, or the error). */
+/**
+ * A one-line summary of an exchange answer: order (or list) id and status,
+ * or the error — looking inside `{ order }` / `{ list }` wrappers.
+ */
 export function answerOf(result: unknown): string {
   if (result === null || result === undefined) return "—";
   if (typeof result !== "object") return String(result);
-  const r = result as Record<string, unknown>;
+  const outer = result as Record<string, unknown>;
+  const inner = (outer.order ?? outer.list ?? outer) as Record<string, unknown>;
   const parts = [
-    r.orderId ?? r.orderListId,
-    r.status ?? r.listOrderStatus,
-    r.code,
-    r.msg ?? r.message,
-  ]
-    .filter((x) => x !== undefined && x !== null).map(String);
+    inner.orderId ?? inner.orderListId,
+    inner.status ?? inner.listOrderStatus,
+    inner.executedQty === undefined ? undefined : `qty ${String(inner.executedQty)}`,
+    outer.code ?? inner.code,
+    outer.msg ?? outer.message ?? inner.msg,
+  ].filter((x) => x !== undefined && x !== null).map(String);
   return parts.length ? parts.join(" · ") : JSON.stringify(result).slice(0, 80);
 }
 

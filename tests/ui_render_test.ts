@@ -16,6 +16,8 @@ import { createStrategy } from "../db/strategies.ts";
 import { closeTrade, insertOpenTrade } from "../db/trades.ts";
 import { sampleStrategy } from "./helpers/browser.ts";
 import type { TestApp } from "./helpers/api.ts";
+import { answerOf, latencySteps } from "../routes/trade.tsx";
+import { csvQuery, filterFromQuery } from "../routes/history.tsx";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -417,6 +419,37 @@ Deno.test({
       await t.close();
     }
   },
+});
+
+Deno.test("[ui] page helpers: exchange answers, latency steps and the history filter", () => {
+  assert.equal(
+    answerOf({ order: { orderId: 12, status: "FILLED", executedQty: "0.001" } }),
+    "12 · FILLED · qty 0.001",
+  );
+  assert.equal(
+    answerOf({ list: { orderListId: 5, listOrderStatus: "EXECUTING" } }),
+    "5 · EXECUTING",
+  );
+  assert.equal(
+    answerOf({ code: -2010, msg: "Account has insufficient balance" }),
+    "-2010 · Account has insufficient balance",
+  );
+  assert.equal(answerOf(null), "—");
+  assert.deepEqual(latencySteps({ signalAt: 1003, candleCloseTime: 1000, ocoAckAt: 1041 }), [
+    { step: "candleCloseTime", at: 1000, deltaMs: 0, totalMs: 0 },
+    { step: "signalAt", at: 1003, deltaMs: 3, totalMs: 3 },
+    { step: "ocoAckAt", at: 1041, deltaMs: 38, totalMs: 41 },
+  ]);
+  const f = filterFromQuery(
+    new URLSearchParams("strategyId=3&symbol=btcusdt&to=2024-01-31&page=2"),
+  );
+  assert.equal(f.symbol, "BTCUSDT");
+  assert.equal(f.offset, 25);
+  assert.equal(f.to?.toISOString(), "2024-02-01T00:00:00.000Z"); // "to" includes its day
+  assert.equal(
+    csvQuery(f).toString(),
+    "format=csv&strategyId=3&symbol=BTCUSDT&to=2024-02-01T00%3A00%3A00.000Z&sort=exitTime&order=desc",
+  );
 });
 
 Deno.test({
