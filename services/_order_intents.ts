@@ -40,10 +40,14 @@ export interface IntentRecord {
   payload: Record<string, unknown>;
   /** The exchange's answer or the failure. */
   result: Record<string, unknown> | null;
+  /** Age in ms by the database clock (only from {@link listPendingIntents}). */
+  ageMs?: number;
 }
 
 /** A new intent. */
-export type NewIntent = Omit<IntentRecord, "status" | "result"> & { status?: IntentStatus };
+export type NewIntent = Omit<IntentRecord, "status" | "result" | "ageMs"> & {
+  status?: IntentStatus;
+};
 
 function toIntent(row: Record<string, unknown>): IntentRecord {
   return {
@@ -58,6 +62,7 @@ function toIntent(row: Record<string, unknown>): IntentRecord {
     isPaper: row.is_paper === true,
     payload: (row.payload ?? {}) as Record<string, unknown>,
     result: (row.result as Record<string, unknown> | null) ?? null,
+    ...(row.age_ms === undefined ? {} : { ageMs: Number(row.age_ms) }),
   };
 }
 
@@ -120,7 +125,8 @@ export async function finishIntent(
 /** Every PENDING intent, oldest first (reconciliation's work list). */
 export async function listPendingIntents(db: Queryable): Promise<IntentRecord[]> {
   const rows = await db.query(
-    "SELECT * FROM order_intents WHERE status = 'PENDING' ORDER BY created_at, client_order_id",
+    `SELECT *, (EXTRACT(EPOCH FROM (NOW() - created_at)) * 1000)::float8 AS age_ms
+     FROM order_intents WHERE status = 'PENDING' ORDER BY created_at, client_order_id`,
   );
   return rows.map(toIntent);
 }

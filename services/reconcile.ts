@@ -53,7 +53,15 @@ export interface ReconcileDeps {
   service: ExecutionService;
   /** Publishes on "orders". */
   publish(event: BusEvent): Promise<void>;
+  /** How long an unseen entry may still be in flight, ms (default {@link IN_FLIGHT_MS}). */
+  inFlightMs?: number;
 }
+
+/**
+ * An order request older than this can no longer reach the exchange: ccxt's
+ * recvWindow (5 s) plus a margin for clock offset and the request itself.
+ */
+export const IN_FLIGHT_MS = 15_000;
 
 /** One user's reconciliation result. */
 export interface ReconciliationReport {
@@ -133,7 +141,10 @@ async function reconcileMode(
         clientOrderId: intent.clientOrderId,
       });
       const trade = await findTradeBySignal(deps.db, intent.signalId);
-      const decision = decideEntryIntent(order, trade !== null);
+      const decision = decideEntryIntent(order, trade !== null, {
+        ageMs: intent.ageMs ?? Infinity,
+        inFlightMs: deps.inFlightMs ?? IN_FLIGHT_MS,
+      });
       if (decision.action === "mark_failed") {
         await finishIntent(deps.db, intent.clientOrderId, "FAILED", { reason: decision.reason });
         await publishEntryFailed(deps, intent, decision.reason);

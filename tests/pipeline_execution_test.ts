@@ -273,10 +273,10 @@ suite.test("simulator: a TP filled while the engine was down is closed at start-
       close: "51200",
       volume: "3",
     });
-    // An entry intent that never reached the exchange, as after a crash right before sending.
+    // An entry intent that never reached the exchange (a minute old: it can no longer arrive).
     await db.query(
-      `INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, symbol, is_paper, payload)
-       VALUES ('au-never-sent-E', $1, $2, 'never-sent', 'ENTRY', 'BTCUSDT', false, '{}')`,
+      `INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, symbol, is_paper, payload, created_at)
+       VALUES ('au-never-sent-E', $1, $2, 'never-sent', 'ENTRY', 'BTCUSDT', false, '{}', NOW() - INTERVAL '1 minute')`,
       [rig.userId, rig.strategyId],
     );
     const restarted = await openStage(db, rig.bus, rig.box, sim);

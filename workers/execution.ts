@@ -36,6 +36,8 @@ export interface ExecutionStageOptions extends ExecutionContext {
   pollIntervalMs?: number;
   /** ccxt resilience tuning. */
   resilience?: Omit<ResilienceOptions, "clock">;
+  /** How long an entry not seen by the exchange may still be in flight, ms (default 15,000). */
+  inFlightMs?: number;
   /** Crash-test hook. */
   crashPoint?: (step: CrashStep) => void | Promise<void>;
 }
@@ -93,7 +95,14 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   const health: ExecutionHealth = { ok: true, signals: 0, lastReconcileAt: null };
   let reconciling: Promise<void> | null = null;
   const reconcileNow = () => {
-    reconciling ??= reconcile({ db, clock, exchanges, service, publish })
+    reconciling ??= reconcile({
+      db,
+      clock,
+      exchanges,
+      service,
+      publish,
+      ...(options.inFlightMs !== undefined ? { inFlightMs: options.inFlightMs } : {}),
+    })
       .then(() => {
         health.ok = true;
         health.lastReconcileAt = clock.now();

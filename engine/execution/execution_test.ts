@@ -158,6 +158,12 @@ Deno.test("decideSignal() enters only when active, not halted and flat; exits on
 
 Deno.test("decideEntryIntent() fails never-seen entries, adopts fills without a trade row", () => {
   assert.equal(decideEntryIntent(null, false).action, "mark_failed");
+  // Younger than the in-flight window: the request may still arrive.
+  assert.equal(decideEntryIntent(null, false, { ageMs: 2_000, inFlightMs: 15_000 }).action, "wait");
+  assert.equal(
+    decideEntryIntent(null, false, { ageMs: 16_000, inFlightMs: 15_000 }).action,
+    "mark_failed",
+  );
   assert.equal(decideEntryIntent(order({}), false).action, "adopt");
   assert.equal(decideEntryIntent(order({}), true).action, "mark_done");
   assert.equal(decideEntryIntent(order({ status: "NEW", executedQty: "0" }), false).action, "wait");

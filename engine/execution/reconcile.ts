@@ -32,12 +32,24 @@ export type EntryAction =
   | { action: "wait"; reason: string };
 
 /**
- * A PENDING entry: the exchange never saw it → FAILED (nothing to undo); it
+ * A PENDING entry: the exchange never saw it (and it can no longer arrive:
+ * older than `timing.inFlightMs`) → FAILED (nothing to undo); it
  * filled → adopt it (record the trade, then protect it) unless a trade row
  * already exists; it is still working → wait; it ended without a fill → FAILED.
  */
-export function decideEntryIntent(order: Order | null, tradeExists: boolean): EntryAction {
-  if (order === null) return { action: "mark_failed", reason: "never reached the exchange" };
+export function decideEntryIntent(
+  order: Order | null,
+  tradeExists: boolean,
+  timing: { ageMs: number; inFlightMs: number } = { ageMs: Infinity, inFlightMs: 0 },
+): EntryAction {
+  if (order === null) {
+    // A request still in flight when the engine died can reach the exchange
+    // later; Binance refuses it once its timestamp is older than recvWindow,
+    // so "never seen" is final only after that.
+    return timing.ageMs < timing.inFlightMs
+      ? { action: "wait", reason: "not on the exchange yet, may still be in flight" }
+      : { action: "mark_failed", reason: "never reached the exchange" };
+  }
   if (order.status === "FILLED" || (isFinal(order) && order.executedQty !== "0")) {
     return tradeExists ? { action: "mark_done", order } : { action: "adopt", order };
   }
