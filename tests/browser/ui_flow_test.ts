@@ -243,6 +243,10 @@ Deno.test({
       // The editor on the same page locks its rules while the strategy runs.
       await page.waitForSelector("text=deactivate it before changing its rules");
 
+      await page.goto(`${base}/strategies`);
+      await page.waitForSelector("[data-testid=strategies] >> text=Warming up");
+      await shot(page, "08b-strategies-list");
+
       // Dashboard: the strategy is active; a trade opened by the pipeline shows up live.
       await page.goto(`${base}/`);
       await hydrated(page, "LiveDashboard");
