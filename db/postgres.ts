@@ -15,7 +15,7 @@ function queryable(sql: Sql): Queryable {
     async query<T extends Row = Row>(text: string, params: readonly unknown[] = []) {
       try {
         // deno-lint-ignore no-explicit-any
-        const rows = await sql.unsafe(text, params as any[]);
+        const rows = await sql.unsafe(text, params as any[], { prepare: true });
         return rows as unknown as T[];
       } catch (error) {
         throw toDbError(error);
