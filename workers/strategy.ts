@@ -19,7 +19,7 @@ import { findOpenTradeForStrategy } from "../db/trades.ts";
 import type { Db } from "../db/port.ts";
 import { type Candle, INTERVAL_MS, type KlineData, toCandle } from "../engine/candle.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
-import { type AuraEvent, type KlineClosed, type OrderEvent } from "../engine/events.ts";
+import type { AuraEvent, KlineClosed, OrderEvent, TradeSignal } from "../engine/events.ts";
 import { FanoutIndex } from "../engine/live/fanout.ts";
 import { LiveStrategy, type LiveStrategyState } from "../engine/live/live_strategy.ts";
 import type { Bus, Subscription } from "../engine/ports/bus.ts";
@@ -123,25 +123,25 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   // Strategy changes are applied one at a time, in order.
   let changes: Promise<void> = Promise.resolve();
 
-  const publish = async (
+  const eventsOf = (
     slot: Slot,
     signals: readonly StrategySignal[],
     kline: KlineClosed | null,
-  ) => {
-    if (signals.length === 0) return;
+  ): TradeSignal[] => {
+    if (signals.length === 0) return [];
     const now = deps.clock.now();
-    for (const signal of signals) {
+    return signals.map((signal) => {
       const live = kline !== null && signal.candleCloseTime === kline.kline.closeTime;
-      const event = signalEvent(
-        signal,
-        slot,
-        live ? kline.kline.close : signal.price,
-        kline?.receivedAt ?? now,
-        now,
-      );
-      await deps.bus.publish("signals", event);
-      counters.signals++;
-    }
+      const price = live ? kline.kline.close : signal.price;
+      return signalEvent(signal, slot, price, kline?.receivedAt ?? now, now);
+    });
+  };
+  // Published together: adapters keep call order (one Redis connection
+  // pipelines its XADDs), and one round trip per candle beats one per signal.
+  const publish = async (events: readonly TradeSignal[]) => {
+    if (events.length === 0) return;
+    await Promise.all(events.map((event) => deps.bus.publish("signals", event)));
+    counters.signals += events.length;
   };
 
   const runtimeOf = (slot: Slot): RuntimeRow => {
@@ -161,15 +161,17 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     const candle = toCandle(event.kline);
     const touched: RuntimeRow[] = [];
     // Evaluate and publish now; persist in the background (one batched statement).
+    const events: TradeSignal[] = [];
     for (const slot of slots) {
       if (slot.buffer !== null) {
         slot.buffer.push(event);
         continue;
       }
       if (!(candle.closeTime > slot.live.lastCloseTime)) continue; // a redelivered candle
-      await publish(slot, slot.live.onCandle(candle), event);
+      events.push(...eventsOf(slot, slot.live.onCandle(candle), event));
       touched.push(runtimeOf(slot));
     }
+    await publish(events);
     for (const row of touched) writer.mark(row);
     deps.onProgress?.();
   };
@@ -218,11 +220,11 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
           stopLoss: Number(trade.stopLossPrice ?? 0),
         },
       });
-      await publish(slot, signals, null);
+      await publish(eventsOf(slot, signals, null));
       // Candles that arrived meanwhile, in order; the runner skips those the history held.
       while (slot.buffer && slot.buffer.length) {
         const event = slot.buffer.shift()!;
-        await publish(slot, slot.live.onCandle(toCandle(event.kline)), event);
+        await publish(eventsOf(slot, slot.live.onCandle(toCandle(event.kline)), event));
       }
       slot.buffer = null;
       writer.mark(runtimeOf(slot));
