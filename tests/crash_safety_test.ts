@@ -19,7 +19,7 @@ import { generateMasterKeys, SecretBox } from "../services/secrets.ts";
 import { startSimulator } from "../sim/server.ts";
 import { createPostgresDatabase } from "./helpers/db.ts";
 import { skipWithoutPostgres } from "./helpers/services.ts";
-import { seedUser, signalOf, SIM_KEY, SIM_SECRET } from "./fixtures/execution_rig.ts";
+import { seedUser, signalOf, SIM_KEY, SIM_SECRET, waitFor } from "./fixtures/execution_rig.ts";
 
 const FIXTURE = new URL("./fixtures/crash_engine.ts", import.meta.url).pathname;
 const STEPS = ["signal_received", "entry_sent", "entry_acked", "entry_recorded", "oco_sent"];
@@ -48,10 +48,17 @@ async function runEngine(env: Record<string, string>) {
   };
 }
 
-for (const step of STEPS) {
+const CASES = [
+  ...STEPS.map((step) => ({ step, inFlight: false })),
+  // Killed while the entry request waits in the (slowed) simulator: it executes after the crash.
+  { step: "entry_sent", inFlight: true },
+];
+
+for (const { step, inFlight } of CASES) {
   Deno.test({
-    name:
-      `a SIGKILL at "${step}" and a restart leave no duplicate order and every position protected`,
+    name: `a SIGKILL at "${step}"${
+      inFlight ? " with the entry in flight" : ""
+    } and a restart leave no duplicate order and every position protected`,
     ignore: skipWithoutPostgres(),
     async fn() {
       const database = await createPostgresDatabase();
@@ -72,9 +79,19 @@ for (const step of STEPS) {
           MASTER_KEY: btoa(String.fromCharCode(...master.keys.get("k1")!)),
           SIGNAL: JSON.stringify(signal),
           NO_COLOR: "1",
+          ...(inFlight ? { CRASH_DELAY_MS: "300" } : {}),
         };
+        if (inFlight) sim.faults.latencyMs = 1_500;
 
         const crashed = await runEngine({ ...env, CRASH_AT: step });
+        if (inFlight) {
+          // The entry reached the simulator and executes while the engine is dead.
+          await waitFor(
+            () => (sim.orders(SIM_KEY) as SimOrder[]).find((o) => o.status === "FILLED"),
+            "the in-flight entry to execute",
+          );
+          sim.faults.latencyMs = 0;
+        }
         assert.equal(
           crashed.signal,
           "SIGKILL",
@@ -102,7 +119,7 @@ for (const step of STEPS) {
         const pending = await db.query("SELECT * FROM order_intents WHERE status = 'PENDING'");
         assert.equal(pending.length, 0, "an intent is still PENDING");
         const filledBuy = buys.find((o) => o.status === "FILLED");
-        if (step !== "entry_sent") {
+        if (step !== "entry_sent" || inFlight) {
           // Only a kill right after dispatch may leave the exchange without the entry.
           assert.ok(filledBuy, "the entry is missing on the exchange");
           assert.equal(trades[0]?.status, "OPEN", "the recovered trade is not open and protected");
