@@ -17,6 +17,7 @@ import { type AppDeps, createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import type { Db } from "../../db/port.ts";
 import { openPglite } from "../../db/pglite.ts";
+import { freshDb } from "./db.ts";
 import { migrate } from "../../db/migrate.ts";
 import { type Clock, ManualClock } from "../../engine/clock.ts";
 import { generateJwtKeys, type JwtKeys } from "../../services/auth/jwt.ts";
@@ -56,8 +57,13 @@ let sharedJwtKeys: Promise<JwtKeys> | null = null;
 /** Builds an app for tests. */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const ownDb = !opts.db;
-  const db = opts.db ?? await openPglite();
-  if (ownDb) await migrate(db);
+  // AURA_TEST_STORAGE=postgres (set by .ci/run's second pass) runs the same app
+  // tests on a fresh real Postgres database instead of PGlite.
+  const fresh = ownDb && Deno.env.get("AURA_TEST_STORAGE") === "postgres"
+    ? await freshDb("postgres")
+    : null;
+  const db = opts.db ?? fresh?.db ?? await openPglite();
+  if (ownDb && !fresh) await migrate(db);
   // Every in-process request comes from the same "local" address: allow many
   // registrations unless a test asks for the real limit.
   const config = loadConfig({
@@ -88,7 +94,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     db,
     async close() {
       if (ownLimiter) await rateLimiter.close();
-      if (ownDb) await db.close();
+      if (fresh) await fresh.close();
+      else if (ownDb) await db.close();
     },
   };
 }
