@@ -131,10 +131,10 @@ Deno.test("[cli] backtest without --json prints a summary and the trade list", a
   });
 });
 
-const badCases: [string, (dir: string) => Promise<string[]>][] = [
+const badCases: [string, (dir: string) => string[] | Promise<string[]>][] = [
   [
     "an unreadable data file",
-    async (dir) => ["--data", `${dir}/missing.csv`, "--strategy", `${dir}/strategy.json`],
+    (dir) => ["--data", `${dir}/missing.csv`, "--strategy", `${dir}/strategy.json`],
   ],
   ["a malformed row", async (dir) => {
     await Deno.writeTextFile(`${dir}/bad.csv`, klinesCsv(5) + "1800000000000,1,2\n");
@@ -164,17 +164,17 @@ const badCases: [string, (dir: string) => Promise<string[]>][] = [
   }],
   [
     "an unknown flag",
-    async (dir) => ["--data", `${dir}/klines.csv`, "--strategy", `${dir}/strategy.json`, "--turbo"],
+    (dir) => ["--data", `${dir}/klines.csv`, "--strategy", `${dir}/strategy.json`, "--turbo"],
   ],
   [
     "a non-numeric --fee",
-    async (
+    (
       dir,
     ) => ["--data", `${dir}/klines.csv`, "--strategy", `${dir}/strategy.json`, "--fee", "cheap"],
   ],
   [
     "a negative --slippage-bps",
-    async (
+    (
       dir,
     ) => [
       "--data",
@@ -187,7 +187,7 @@ const badCases: [string, (dir: string) => Promise<string[]>][] = [
   ],
   [
     "--initial-balance 0",
-    async (
+    (
       dir,
     ) => [
       "--data",
@@ -198,10 +198,10 @@ const badCases: [string, (dir: string) => Promise<string[]>][] = [
       "0",
     ],
   ],
-  ["a missing --strategy", async (dir) => ["--data", `${dir}/klines.csv`]],
+  ["a missing --strategy", (dir) => ["--data", `${dir}/klines.csv`]],
   [
-    "--symbol (fetching is not available yet)",
-    async () => ["--symbol", "BTCUSDT", "--interval", "1h"],
+    "--symbol without --from and --to",
+    () => ["--symbol", "BTCUSDT", "--interval", "1h"],
   ],
 ];
 

@@ -8,7 +8,7 @@
 
 import type { Candle } from "../candle.ts";
 import { AuraError } from "../errors.ts";
-import { checkProtectiveExit, fillFee, marketFillPrice, protectiveLevels } from "../fills.ts";
+import { checkProtectiveExit } from "../fills.ts";
 import { DrawdownBreaker, maxDrawdownPercent } from "../portfolio/drawdown.ts";
 import { candlesPerYear, sharpeRatio } from "../portfolio/sharpe.ts";
 import { ENTRY, EXIT, StrategyRunner } from "../strategy/runner.ts";
