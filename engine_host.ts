@@ -116,6 +116,15 @@ export function busKindOf(config: Pick<Config, "AURA_BUS" | "REDIS_URL">): BusKi
   return config.AURA_BUS ?? (config.REDIS_URL ? "redis" : "memory");
 }
 
+/** Parses AURA_ENGINE_SHARD ("index/count"); the index must be below the count. */
+export function shardOf(value: string): { index: number; count: number } {
+  const [index, count] = value.split("/").map(Number) as [number, number];
+  if (!(index < count)) {
+    throw new Error(`AURA_ENGINE_SHARD "${value}": the index must be below the count`);
+  }
+  return { index, count };
+}
+
 /** Opens the configured bus. */
 export async function openBus(config: Config): Promise<{ kind: BusKind; bus: Bus }> {
   const kind = busKindOf(config);
@@ -197,6 +206,7 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
       restUrl: config.BINANCE_REST_URL,
       jumpThresholdPercent: config.PRICE_JUMP_THRESHOLD_PERCENT,
     };
+    const shard = shardOf(config.AURA_ENGINE_SHARD);
     strategy = deps.strategyThread === "main"
       ? await startStrategyStage({
         db: deps.db,
@@ -204,12 +214,13 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
         clock: deps.clock,
         history: new KlineHistory({ ...history, clock: deps.clock, db: deps.db }),
         streams: ingest ?? undefined,
+        shard,
       })
       : await startStrategyWorker({
         bus,
         db: deps.db,
         streams: ingest ?? undefined,
-        init: { ...history, logLevel: config.LOG_LEVEL },
+        init: { ...history, logLevel: config.LOG_LEVEL, shard },
       });
   } catch (error) {
     await stop();

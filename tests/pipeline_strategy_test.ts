@@ -317,3 +317,53 @@ async function dropRedisKeys(prefix: string): Promise<void> {
   if (keys.length) await client.del(...keys);
   client.disconnect();
 }
+
+Deno.test("[strategy] two shards share the strategies and each sees every candle", async () => {
+  const env = await setup();
+  try {
+    const candles = walkCandles(320, 11);
+    const split = flatSplit(candles, 150);
+    for (const c of candles.slice(0, split)) env.sim.pushCandle("BTCUSDT", toSim(c));
+    const first = await env.addStrategy();
+    const second = await env.addStrategy();
+    const start = (index: number) =>
+      startStrategyStage({
+        db: env.db,
+        bus: env.bus,
+        clock: systemClock,
+        history: new KlineHistory({
+          restUrl: env.sim.url,
+          clock: systemClock,
+          db: env.db,
+          jumpThresholdPercent: 20,
+        }),
+        streams: env.ingest,
+        shard: { index, count: 2 },
+      });
+    const shards = [await start(0), await start(1)];
+    try {
+      assert.deepEqual(shards.map((s) => s.health().strategies), [1, 1]);
+      await waitFor(
+        () => env.ingest.health().stats.connects > 0 && env.ingest.health().ok,
+        "ingest",
+      );
+      for (let i = split; i < candles.length; i++) {
+        env.sim.pushCandle("BTCUSDT", toSim(candles[i]!));
+        await waitFor(
+          () => shards.every((s) => s.health().candles === i - split + 1),
+          `candle ${i} in both shards`,
+        );
+      }
+      const ids = env.signals.map((s) => s.id);
+      for (const id of [first, second]) {
+        const expected = expectedSignalIds(candles, split, id);
+        assert.ok(expected.length > 0);
+        assert.deepEqual(ids.filter((s) => s.startsWith(`${id}:`)), expected);
+      }
+    } finally {
+      for (const s of shards) await s.stop();
+    }
+  } finally {
+    await env.close();
+  }
+});

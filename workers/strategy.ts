@@ -61,8 +61,12 @@ export interface StrategyStageDeps {
   warmupCandles?: number;
   /** Missed candles evaluated on resume; further behind, the strategy warms up instead (default 1,000). */
   maxCatchUpCandles?: number;
-  /** Consumer group on "klines" (default "strategy"). */
-  group?: string;
+  /**
+   * This process's share of the strategies when several engine processes
+   * share a Redis bus: strategy id mod `count` = `index` (default 0 of 1).
+   * Each shard consumes every candle in consumer groups of its own.
+   */
+  shard?: { index: number; count: number };
   /** Called after each candle and each strategy start (a worker reports its health with it). */
   onProgress?: () => void;
 }
@@ -257,9 +261,12 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     if (!keepSnapshot) await clearRuntimeState(deps.db, id);
   };
 
+  const shard = deps.shard ?? { index: 0, count: 1 };
+  const mine = (s: StrategyRecord) => s.id % shard.count === shard.index;
+  const suffix = shard.count === 1 ? "" : `-${shard.index}of${shard.count}`;
   const orders = await deps.bus.subscribe(
     "orders",
-    "strategy-positions",
+    `strategy-positions${suffix}`,
     (event: AuraEvent) => {
       if (!("strategyId" in event) || event.type === "trade_signal") return;
       index.byId(event.strategyId)?.live.onOrderEvent(event as OrderEvent);
@@ -267,14 +274,14 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   );
   const klines: Subscription = await deps.bus.subscribe(
     "klines",
-    deps.group ?? "strategy",
+    `strategy${suffix}`,
     idempotent(
       (event) => event.type === "kline_closed" ? onKline(event) : undefined,
       new Deduper({ capacity: 5_000 }),
     ),
   );
 
-  const active = await listActiveStrategies(deps.db);
+  const active = (await listActiveStrategies(deps.db)).filter(mine);
   await runLimited(active, 8, start);
   log.info("Strategy stage running", { strategies: index.size, pairs: index.pairs });
 
@@ -282,7 +289,9 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     refresh(strategyId) {
       const run = changes.then(async () => {
         if (stopped) return;
-        const record = (await listActiveStrategies(deps.db)).find((s) => s.id === strategyId);
+        const record = (await listActiveStrategies(deps.db)).find((s) =>
+          s.id === strategyId && mine(s)
+        );
         const current = index.byId(String(strategyId));
         if (current && record && sameDefinition(current.record, record)) {
           current.record = record;
@@ -437,6 +446,8 @@ export interface StrategyWorkerInit {
   dbKind: Db["kind"];
   /** Log level of the worker's own logger. */
   logLevel?: LogLevel;
+  /** The process's shard of the strategies. */
+  shard?: { index: number; count: number };
 }
 
 // Run as a Web Worker: the bus comes over postMessage (PortBus), database
@@ -465,6 +476,7 @@ if ("WorkerGlobalScope" in globalThis) {
           release: (symbol, interval) => void caller.call("streams.release", symbol, interval),
         },
         onProgress: report,
+        ...(init.shard ? { shard: init.shard } : {}),
       });
       return stage.health();
     },
