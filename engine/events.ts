@@ -130,7 +130,7 @@ export const EventSchema = z.discriminatedUnion("type", [
     ...owner,
     type: z.literal("trade_closed"),
     tradeId: text,
-    status: z.enum(["CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL"]),
+    status: z.enum(["CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL", "CLOSED_SIGNAL"]),
     entryPrice: decimal,
     exitPrice: decimal,
     quantity: decimal,

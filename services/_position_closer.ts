@@ -274,7 +274,7 @@ export class PositionCloser {
         occurredAt: this.#now(),
         ...owner,
         tradeId: String(trade.id),
-        status: status === "CLOSED_TP" || status === "CLOSED_SL" ? status : "CLOSED_MANUAL",
+        status,
         entryPrice: trade.entryPrice,
         exitPrice: fill.price,
         quantity: fill.quantity,

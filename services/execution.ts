@@ -11,9 +11,8 @@
  * failing it is rolled back (market sell) and the trade marked FAILED.
  *
  * EXIT (documented choice): cancel the OCO, market sell the position's
- * sellable quantity under the EXIT signal's client id, close CLOSED_SIGNAL.
- * The bus event says `CLOSED_MANUAL` because engine/events.ts has no
- * `CLOSED_SIGNAL` yet; the trade row says CLOSED_SIGNAL.
+ * sellable quantity under the EXIT signal's client id, close CLOSED_SIGNAL
+ * (row and `trade_closed` event alike).
  *
  * Every step is recorded (order_intents) before the order leaves, so a crash
  * at any point is recovered by services/reconcile.ts asking the exchange by
