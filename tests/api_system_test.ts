@@ -21,7 +21,7 @@ Deno.test("[api] GET /health reports database, cache and registered checks; 503 
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.status, "ok");
-  assert.deepEqual(body.checks.database, { ok: true, detail: "pglite" });
+  assert.deepEqual(body.checks.database, { ok: true, detail: t.db.kind });
   assert.deepEqual(body.checks.cache, { ok: true, detail: "kv" });
   assert.deepEqual(body.checks.pipeline, { ok: true, detail: "lag 0 ms" });
   assert.equal(typeof body.uptimeMs, "number");
