@@ -192,13 +192,18 @@ export class PaperExchange implements Exchange {
         fee,
         this.#clock.now(),
       );
-      this.#emit({
-        type: "order_filled",
-        id: `order_filled:${order.clientOrderId}`,
-        order,
-        time: order.time,
-      });
+      this.#emitFilled(order);
       return order;
+    });
+  }
+
+  /** Announces a filled market order (entry or exit) to subscribers. */
+  #emitFilled(order: Order): void {
+    this.#emit({
+      type: "order_filled",
+      id: `order_filled:${order.clientOrderId}`,
+      order,
+      time: order.time,
     });
   }
 
@@ -218,12 +223,7 @@ export class PaperExchange implements Exchange {
         this.#sellFee(rules)(multiplyDecimals(command.quantity, price)),
         this.#clock.now(),
       );
-      this.#emit({
-        type: "order_filled",
-        id: `order_filled:${order.clientOrderId}`,
-        order,
-        time: order.time,
-      });
+      this.#emitFilled(order);
       return order;
     });
   }
