@@ -141,6 +141,47 @@ export function busContractSuite(options: BusContractOptions): void {
     assert.deepEqual(all, Array.from({ length: 10 }, (_, i) => sampleEvent(i).id).sort());
   });
 
+  test("with concurrency n, runs up to n handlers at once, started in publish order", async (bus) => {
+    const started: string[] = [];
+    let running = 0, most = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => release = resolve);
+    const done: string[] = [];
+    await bus.subscribe("signals", "execution", async (event) => {
+      started.push(event.id);
+      most = Math.max(most, ++running);
+      await gate;
+      running--;
+      done.push(event.id);
+    }, { concurrency: 4 });
+    const events = Array.from({ length: 10 }, (_, i) => sampleEvent(i));
+    for (const event of events) await bus.publish("signals", event);
+    await waitFor(() => started.length === 4, "four handlers running");
+    // Give a wrong adapter the chance to start a fifth.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(started.length, 4, "no more than the window");
+    release();
+    await waitFor(() => done.length === 10, "every event handled");
+    assert.equal(most, 4);
+    assert.deepEqual(started, events.map((e) => e.id), "handlers start in publish order");
+  });
+
+  test("with concurrency, redelivers a failed event while the others are acknowledged", async (bus) => {
+    const seen: { id: string; attempt: number }[] = [];
+    await bus.subscribe("signals", "execution", (event, delivery) => {
+      seen.push({ id: event.id, attempt: delivery.attempt });
+      if (event.id === sampleEvent(1).id && delivery.attempt === 1) throw new Error("transient");
+    }, { concurrency: 8, retryDelayMs: RETRY_MS });
+    for (let i = 0; i < 5; i++) await bus.publish("signals", sampleEvent(i));
+    await waitFor(() => seen.length === 6, "five deliveries and one redelivery");
+    assert.deepEqual(
+      seen.filter((s) => s.attempt === 2).map((s) => s.id),
+      [sampleEvent(1).id],
+    );
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS * 3));
+    assert.equal(seen.length, 6, "acknowledged events are not redelivered");
+  });
+
   test("redelivers an event whose handler threw", async (bus) => {
     const attempts: number[] = [];
     await bus.subscribe("klines", "strategy", (_event, delivery) => {

@@ -53,7 +53,8 @@ interface Pending {
 interface Consumer {
   readonly handler: EventHandler;
   readonly options: typeof SUBSCRIBE_DEFAULTS & SubscribeOptions;
-  current: Pending | null;
+  /** Copies handed to it and not yet done, in delivery order (at most `options.concurrency`). */
+  readonly inFlight: Set<Pending>;
   closed: boolean;
 }
 
@@ -140,7 +141,7 @@ export class KvBus implements Bus {
     const consumer: Consumer = {
       handler,
       options: { ...SUBSCRIBE_DEFAULTS, ...options },
-      current: null,
+      inFlight: new Set(),
       closed: false,
     };
     local.consumers.push(consumer);
@@ -212,9 +213,8 @@ export class KvBus implements Bus {
     if (consumer.closed) return;
     consumer.closed = true;
     local.consumers = local.consumers.filter((c) => c !== consumer);
-    const abandoned = consumer.current;
-    consumer.current = null;
-    if (abandoned) local.queue.unshift(abandoned);
+    for (const abandoned of [...consumer.inFlight].reverse()) local.queue.unshift(abandoned);
+    consumer.inFlight.clear();
     if (local.consumers.length > 0) return this.#dispatch(local);
     // Nobody left here: give the copies back to KV for another listener.
     const waiting = [...local.queue.drain(), ...local.reorder.drain()];
@@ -230,14 +230,14 @@ export class KvBus implements Bus {
       let consumer: Consumer | undefined;
       for (let i = 0; i < count && !consumer; i++) {
         const candidate = local.consumers[(local.next + i) % count]!;
-        if (candidate.current === null) {
+        if (candidate.inFlight.size < candidate.options.concurrency) {
           consumer = candidate;
           local.next = (local.next + i + 1) % count;
         }
       }
       if (!consumer) return;
       const pending = local.queue.shift()!;
-      consumer.current = pending;
+      consumer.inFlight.add(pending);
       void this.#deliver(local, consumer, pending);
     }
   }
@@ -253,8 +253,8 @@ export class KvBus implements Bus {
     } catch (error) {
       failure = { error };
     }
-    if (consumer.current !== pending || this.#closed) return; // handed back in #leave
-    consumer.current = null;
+    if (!consumer.inFlight.has(pending) || this.#closed) return; // handed back in #leave
+    consumer.inFlight.delete(pending);
     try {
       const { maxAttempts, retryDelayMs, onDeadLetter } = consumer.options;
       // An event that does not parse will never succeed: dead-letter it at once.

@@ -25,7 +25,8 @@ interface Entry {
 interface Consumer {
   readonly handler: EventHandler;
   readonly options: Required<Omit<SubscribeOptions, "onDeadLetter">> & SubscribeOptions;
-  current: Entry | null;
+  /** Deliveries not yet acknowledged, in delivery order (at most `options.concurrency`). */
+  readonly inFlight: Set<Entry>;
   closed: boolean;
 }
 
@@ -76,7 +77,7 @@ export class MemoryBus implements Bus {
     const consumer: Consumer = {
       handler,
       options: { ...SUBSCRIBE_DEFAULTS, ...options },
-      current: null,
+      inFlight: new Set(),
       closed: false,
     };
     group.consumers.push(consumer);
@@ -105,8 +106,8 @@ export class MemoryBus implements Bus {
     consumer.closed = true;
     group.consumers = group.consumers.filter((c) => c !== consumer);
     // Unacknowledged work goes back to the group at once, as after a crash.
-    if (consumer.current) group.queue.unshift(consumer.current);
-    consumer.current = null;
+    for (const entry of [...consumer.inFlight].reverse()) group.queue.unshift(entry);
+    consumer.inFlight.clear();
     this.#dispatch(group);
   }
 
@@ -115,7 +116,7 @@ export class MemoryBus implements Bus {
       const consumer = this.#idleConsumer(group);
       if (!consumer) return;
       const entry = group.queue.shift()!;
-      consumer.current = entry;
+      consumer.inFlight.add(entry);
       void this.#deliver(group, consumer, entry);
     }
   }
@@ -124,7 +125,7 @@ export class MemoryBus implements Bus {
     const count = group.consumers.length;
     for (let i = 0; i < count; i++) {
       const consumer = group.consumers[(group.next + i) % count]!;
-      if (consumer.current === null) {
+      if (consumer.inFlight.size < consumer.options.concurrency) {
         group.next = (group.next + i + 1) % count;
         return consumer;
       }
@@ -143,8 +144,8 @@ export class MemoryBus implements Bus {
       failure = { error };
     }
     // Closed meanwhile: the entry was handed back to the group in #leave.
-    if (consumer.current !== entry || this.#closed) return;
-    consumer.current = null;
+    if (!consumer.inFlight.has(entry) || this.#closed) return;
+    consumer.inFlight.delete(entry);
     if (failure) await this.#fail(group, consumer, entry, failure.error);
     this.#dispatch(group);
   }

@@ -158,12 +158,18 @@ interface ConsumerSetup {
   onClosed: () => void;
 }
 
-/** One consumer of a group, with its own connection and read loop. */
+/**
+ * One consumer of a group, with its own connection and read loop. With
+ * `concurrency` 1 it handles one entry at a time on its own connection; with
+ * more, it keeps up to that many handlers running (started in stream order)
+ * and acknowledges and heartbeats them on the bus's shared connection, since
+ * its own is mostly parked in a blocking read.
+ */
 class StreamConsumer implements Subscription {
   readonly #s: ConsumerSetup;
   readonly #name = `consumer-${crypto.randomUUID()}`;
+  readonly #inFlight = new Map<string, Promise<void>>();
   #closed = false;
-  #handling = false;
   #loop: Promise<void> = Promise.resolve();
   #claimCursor = "0-0";
   #nextClaimAt = 0;
@@ -171,6 +177,10 @@ class StreamConsumer implements Subscription {
 
   constructor(setup: ConsumerSetup) {
     this.#s = setup;
+  }
+
+  get #windowed(): boolean {
+    return this.#s.options.concurrency > 1;
   }
 
   start(): void {
@@ -186,7 +196,7 @@ class StreamConsumer implements Subscription {
     // stay pending in the group for another consumer to claim.
     this.#s.connection.disconnect();
     // A handler that never returns (a hung consumer) must not hang close().
-    if (this.#handling) return;
+    if (this.#inFlight.size > 0) return;
     await this.#loop;
     await this.#forget().catch((error) => this.#s.bus.onError?.(error));
   }
@@ -204,13 +214,17 @@ class StreamConsumer implements Subscription {
     const blockMs = Math.max(20, Math.min(bus.blockMs, Math.floor(options.retryDelayMs / 2)));
     while (!this.#closed) {
       try {
+        await this.#room();
+        if (this.#closed) return;
         if (performance.now() >= this.#nextClaimAt) await this.#claimStale();
+        const count = Math.min(bus.batchSize, options.concurrency - this.#inFlight.size);
+        if (count <= 0) continue;
         const reply = await connection.xreadgroup(
           "GROUP",
           group,
           this.#name,
           "COUNT",
-          bus.batchSize,
+          count,
           "BLOCK",
           blockMs,
           "STREAMS",
@@ -219,7 +233,7 @@ class StreamConsumer implements Subscription {
         ) as [string, StreamEntry[]][] | null;
         for (const entry of reply?.[0]?.[1] ?? []) {
           if (this.#closed) return;
-          await this.#handle(entry, 1);
+          await this.#start(entry, 1);
         }
       } catch (error) {
         if (this.#closed) return;
@@ -233,6 +247,36 @@ class StreamConsumer implements Subscription {
         }
       }
     }
+  }
+
+  /** Waits until a handler slot is free. */
+  async #room(): Promise<void> {
+    while (!this.#closed && this.#inFlight.size >= this.#s.options.concurrency) {
+      await Promise.race(this.#inFlight.values());
+    }
+  }
+
+  /** Handles an entry: inline with one slot, else in the window (after waiting for room). */
+  async #start(entry: StreamEntry, attempt: number): Promise<void> {
+    if (!this.#windowed) return await this.#handle(entry, attempt);
+    await this.#room();
+    if (this.#closed) return;
+    const id = entry[0];
+    const running = this.#handle(entry, attempt).finally(() => this.#inFlight.delete(id));
+    this.#inFlight.set(id, running);
+    this.#heartbeat ??= setInterval(() => this.#touch(), this.#touchEveryMs());
+  }
+
+  #touchEveryMs(): number {
+    return Math.max(10, Math.floor(this.#s.options.retryDelayMs / 3));
+  }
+
+  /** Resets the idle time of every entry being handled, without counting a delivery. */
+  #touch(ids = [...this.#inFlight.keys()]): void {
+    const { control, connection, key, group } = this.#s;
+    if (ids.length === 0) return;
+    const via = this.#windowed ? control : connection;
+    via.xclaim(key, group, this.#name, 0, ...ids, "JUSTID").catch(() => {});
   }
 
   async #claimStale(): Promise<void> {
@@ -250,60 +294,53 @@ class StreamConsumer implements Subscription {
     this.#claimCursor = cursor;
     for (const entry of entries) {
       if (this.#closed) return;
+      if (this.#inFlight.has(entry[0])) continue; // ours, still being handled
       const pending = await connection.xpending(key, group, entry[0], entry[0], 1) as [
         string,
         string,
         number,
         number,
       ][];
-      await this.#handle(entry, pending[0]?.[3] ?? 1);
+      await this.#start(entry, pending[0]?.[3] ?? 1);
     }
   }
 
   async #handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
-    const { connection, key, deadKey, group, handler, options } = this.#s;
+    const { connection, control, key, deadKey, group, handler, options } = this.#s;
+    const via = this.#windowed ? control : connection;
     const raw = fields?.[fields.indexOf("event") + 1];
-    if (raw === undefined) return void await connection.xack(key, group, id); // trimmed away
+    if (raw === undefined) return void await via.xack(key, group, id); // trimmed away
     let event: AuraEvent;
     try {
       event = parseEvent(JSON.parse(raw));
     } catch (error) {
       // Poison: it will never parse, so retrying is pointless.
-      await connection.xadd(deadKey, "*", "event", raw, "error", String(error), "group", group);
-      return void await connection.xack(key, group, id);
+      await via.xadd(deadKey, "*", "event", raw, "error", String(error), "group", group);
+      return void await via.xack(key, group, id);
     }
-    this.#heartbeat = setInterval(() => {
-      // Resets the entry's idle time without counting a delivery.
-      connection.xclaim(key, group, this.#name, 0, id, "JUSTID").catch(() => {});
-    }, Math.max(10, Math.floor(options.retryDelayMs / 3)));
-    this.#handling = true;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    if (!this.#windowed) {
+      heartbeat = setInterval(() => this.#touch([id]), this.#touchEveryMs());
+      this.#inFlight.set(id, Promise.resolve());
+    }
     let failure: { error: unknown } | null = null;
     try {
       await handler(event, { attempt });
     } catch (error) {
       failure = { error };
     } finally {
-      clearInterval(this.#heartbeat);
-      this.#handling = false;
+      clearInterval(heartbeat);
+      if (!this.#windowed) this.#inFlight.delete(id);
     }
     if (this.#closed) return;
     if (failure && attempt < options.maxAttempts) return; // stays pending: claimed again later
     if (failure) {
-      await connection.xadd(
-        deadKey,
-        "*",
-        "event",
-        raw,
-        "error",
-        String(failure.error),
-        "group",
-        group,
-      );
+      await via.xadd(deadKey, "*", "event", raw, "error", String(failure.error), "group", group);
       await (async () => await options.onDeadLetter?.(event, { attempts: attempt, ...failure }))()
         .catch(() => {});
     }
-    // Not awaited: the connection runs commands in order, so the ack reaches Redis before
-    // the next read, without a round trip per event. A lost ack means a redelivery.
-    connection.xack(key, group, id).catch((error) => this.#s.bus.onError?.(error));
+    // Not awaited: a connection runs commands in order, so with one slot the ack reaches
+    // Redis before the next read, without a round trip per event. A lost ack means a redelivery.
+    via.xack(key, group, id).catch((error) => this.#s.bus.onError?.(error));
   }
 }

@@ -43,13 +43,21 @@ export interface SubscribeOptions {
    * a handler threw or a consumer went away without acknowledging (default 1000 ms).
    */
   retryDelayMs?: number;
+  /**
+   * Events this consumer handles at once (default 1). Handlers are still
+   * called in delivery order, so a consumer that needs per-key order keeps it
+   * by queueing synchronously at the start of its handler (the execution
+   * stage's per-strategy lanes); each event is acknowledged when its own
+   * handler resolves.
+   */
+  concurrency?: number;
   /** Told about dead-lettered events (default: they are only acknowledged and recorded by the adapter). */
   onDeadLetter?: DeadLetterHandler;
 }
 
 /** Defaults of {@link SubscribeOptions}. */
 export const SUBSCRIBE_DEFAULTS: Readonly<Required<Omit<SubscribeOptions, "onDeadLetter">>> = Object
-  .freeze({ maxAttempts: 5, retryDelayMs: 1000 });
+  .freeze({ maxAttempts: 5, retryDelayMs: 1000, concurrency: 1 });
 
 /** One consumer in a group. */
 export interface Subscription {
