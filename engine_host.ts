@@ -2,10 +2,13 @@
  * The engine host: the trading pipeline of the `engine` (and `all`) role.
  * It opens the bus (memory in process; Redis Streams when REDIS_URL is set;
  * Deno KV queues on request, AURA_BUS), starts the stages in order
- * execution → ingest → strategy (the strategy stage, a Deno Web Worker by
- * default, subscribes before it tells ingest which streams to open, so
- * nothing published is missed), bridges order events to the UI's event hub, and
- * stops them in reverse.
+ * execution → ingest → strategy (the strategy stage subscribes before it
+ * tells ingest which streams to open, so nothing published is missed),
+ * bridges order events to the UI's event hub, and stops them in reverse.
+ * Each stage runs in a Deno Web Worker of its own by default (two cores
+ * share the pipeline; the bus and the embedded database stay on this
+ * thread and are served to the workers); with a clock other than the
+ * system clock they run on this thread.
  *
  * @module
  */
@@ -16,14 +19,16 @@ import { RedisStreamsBus } from "./adapters/bus/redis_streams.ts";
 import { KlineHistory } from "./adapters/market/history.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/port.ts";
-import type { Clock } from "./engine/clock.ts";
+import { type Clock, systemClock } from "./engine/clock.ts";
 import type { Bus } from "./engine/ports/bus.ts";
 import type { Cache } from "./engine/ports/cache.ts";
 import { createLogger } from "./logger.ts";
 import type { EventHub } from "./services/events.ts";
 import { startExecutionStage } from "./workers/execution.ts";
+import { startExecutionWorker } from "./workers/_execution_thread.ts";
 import { startStrategyWorker } from "./workers/_strategy_thread.ts";
 import { type IngestHealth, type IngestStage, startIngest } from "./workers/ingest.ts";
+import { startIngestWorker } from "./workers/_ingest_thread.ts";
 import {
   startStrategyStage,
   type StrategyStage,
@@ -72,15 +77,27 @@ export interface EngineDeps {
   /** A bus to use instead of the configured one (tests, benches); the host does not close it. */
   bus?: Bus | undefined;
   /**
-   * Starts the execution worker on the bus (default workers/execution.ts;
-   * null: none, e.g. a process that only computes signals).
+   * Starts the execution stage on the bus (default: workers/execution.ts, in
+   * a Web Worker unless `executionThread` is "main"; null: none, e.g. a
+   * process that only computes signals).
    */
   startExecution?: ((context: ExecutionContext) => Promise<ExternalStage>) | null | undefined;
+  /**
+   * Where the default execution stage runs: "worker" (default with the
+   * system clock) or "main" (this thread; the default with any other clock,
+   * which cannot cross threads).
+   */
+  executionThread?: "worker" | "main";
   /**
    * Where the strategy stage runs: "worker" (default, a Deno Web Worker) or
    * "main" (this thread, e.g. with a ManualClock, which cannot cross threads).
    */
   strategyThread?: "worker" | "main";
+  /**
+   * Where ingest runs: "worker" (default with the system clock, a Deno Web
+   * Worker) or "main" (this thread; the default with any other clock).
+   */
+  ingestThread?: "worker" | "main";
   /** Reconnect delays of the kline stream (tests shorten them). */
   backoff?: { initialMs?: number; maxMs?: number };
 }
@@ -181,26 +198,33 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
     // Each process's UI needs every event: over Redis, a group of its own.
     const uiGroup = opened?.kind === "redis" ? `ui-events-${crypto.randomUUID()}` : "ui-events";
     if (deps.events) bridge = await bridgeOrderEvents(bus, deps.events, uiGroup);
-    const startExecution = deps.startExecution === undefined
+    const startExecution = deps.startExecution !== undefined
+      ? deps.startExecution
+      : (deps.executionThread ?? (deps.clock === systemClock ? "worker" : "main")) === "main"
       ? startExecutionStage
-      : deps.startExecution;
+      : startExecutionWorker;
     if (startExecution) {
       execution = await startExecution({ bus, db: deps.db, clock: deps.clock, config });
     }
     if (config.AURA_MARKET_DATA !== "none") {
-      ingest = startIngest({
-        bus,
-        clock: deps.clock,
+      const onPrice = (symbol: string, price: string, at: number) => {
+        deps.onPrice?.(symbol, price, at);
+        deps.cache?.setPrice(symbol, price, at).catch(() => {});
+        deps.events?.broadcast({ type: "price", data: { symbol, price, time: at } });
+      };
+      const stream = {
         wsUrl: config.BINANCE_WS_URL,
         restUrl: config.BINANCE_REST_URL,
         jumpThresholdPercent: config.PRICE_JUMP_THRESHOLD_PERCENT,
-        events: deps.events,
-        onPrice: (symbol, price, at) => {
-          deps.onPrice?.(symbol, price, at);
-          deps.cache?.setPrice(symbol, price, at).catch(() => {});
-        },
         ...(deps.backoff ? { backoff: deps.backoff } : {}),
-      });
+      };
+      ingest = (deps.ingestThread ?? (deps.clock === systemClock ? "worker" : "main")) === "main"
+        ? startIngest({ bus, clock: deps.clock, onPrice, ...stream })
+        : await startIngestWorker({
+          bus,
+          onPrice,
+          init: { ...stream, logLevel: config.LOG_LEVEL, persistLevel: config.LOG_PERSIST_LEVEL },
+        });
     }
     const history = {
       restUrl: config.BINANCE_REST_URL,

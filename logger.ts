@@ -81,6 +81,16 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Persists entries logged elsewhere (a Web Worker's logger forwards its
+ * entries here, since the sink writes through this thread's database).
+ */
+export function persistLogEntries(entries: readonly LogEntry[]): Promise<void> {
+  if (!state.sink || entries.length === 0) return Promise.resolve();
+  state.buffer.push(...entries);
+  return flushLogs();
+}
+
 /** Writes buffered entries to the sink now. */
 export function flushLogs(): Promise<void> {
   if (state.timer !== null) {

@@ -22,6 +22,7 @@ import { createUser } from "../db/users.ts";
 import { systemClock } from "../engine/clock.ts";
 import { tradeSignal } from "../engine/events.ts";
 import type { Exchange } from "../engine/ports/exchange.ts";
+import { singleExchange } from "../services/exchange_factory.ts";
 import { ExecutionService } from "../services/execution.ts";
 import { startSimulator } from "../sim/server.ts";
 
@@ -73,7 +74,7 @@ async function measure(db: Db, exchange: Exchange, isPaper: boolean, signals: nu
   const service = new ExecutionService({
     db,
     clock: systemClock,
-    exchanges: { forUser: () => Promise.resolve(handle) },
+    exchanges: singleExchange(handle),
     publish: () => Promise.resolve(),
   });
   const toEntry: number[] = [];

@@ -23,9 +23,11 @@ export const EVENT_VERSION = 1;
 
 const decimal = z.string().refine(isDecimalString, "must be a decimal string");
 const ms = z.int().nonnegative();
+// Trace stamps may carry a sub-millisecond fraction (engine/clock.ts `preciseNow`).
+const stamp = z.number().nonnegative().finite();
 const text = z.string().min(1);
 
-const base = { v: z.literal(EVENT_VERSION), id: text, occurredAt: ms };
+const base = { v: z.literal(EVENT_VERSION), id: text, occurredAt: stamp };
 // Who an execution event belongs to: the UI routes by userId, the engine by strategyId.
 const owner = { userId: z.int(), strategyId: text, symbol: text };
 const execution = {
@@ -56,7 +58,7 @@ export const EventSchema = z.discriminatedUnion("type", [
     symbol: text,
     interval: text,
     kline: KlineSchema,
-    receivedAt: ms,
+    receivedAt: stamp,
   }),
   z.object({
     ...base,
@@ -70,7 +72,7 @@ export const EventSchema = z.discriminatedUnion("type", [
     candleCloseTime: ms,
     riskParams: RiskParamsSchema,
     // Latency trace: kline close → received by ingest → signal emitted.
-    trace: z.object({ candleCloseTime: ms, klineReceivedAt: ms, signalAt: ms }),
+    trace: z.object({ candleCloseTime: ms, klineReceivedAt: stamp, signalAt: stamp }),
   }),
   z.object({
     ...base,

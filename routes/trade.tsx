@@ -26,6 +26,11 @@ export function latencySteps(
   }));
 }
 
+/** Milliseconds as shown in the trace: whole when whole, else to 0.01 ms. */
+export function formatMs(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(2);
+}
+
 /**
  * A one-line summary of an exchange answer: order (or list) id and status,
  * or the error — looking inside `{ order }` / `{ list }` wrappers.
@@ -156,8 +161,8 @@ export async function handler(ctx: PageContext): Promise<PageResult> {
                       <tr>
                         <td>{s.step}</td>
                         <td>{new Date(s.at).toISOString().slice(11, 23)}</td>
-                        <td class="num">{s.deltaMs}</td>
-                        <td class="num">{s.totalMs}</td>
+                        <td class="num">{formatMs(s.deltaMs)}</td>
+                        <td class="num">{formatMs(s.totalMs)}</td>
                       </tr>
                     ))}
                   </tbody>

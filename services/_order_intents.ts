@@ -192,3 +192,205 @@ export async function savePeakEquity(
     [strategyId, peak.toFixed(10)],
   );
 }
+
+/**
+ * Records many intents in one statement (the hot path's group commit), each
+ * idempotent on its client id as in {@link recordIntent}. Results are in the
+ * order of `intents`.
+ */
+export async function recordIntents(
+  db: Queryable,
+  intents: readonly NewIntent[],
+): Promise<{ created: boolean; intent: IntentRecord }[]> {
+  if (intents.length === 0) return [];
+  const rows = await db.query(
+    `INSERT INTO order_intents (client_order_id, user_id, strategy_id, trade_id, signal_id, kind,
+       status, symbol, is_paper, payload)
+     SELECT x.client_order_id, x.user_id, x.strategy_id, x.trade_id, x.signal_id, x.kind,
+       x.status, x.symbol, x.is_paper, x.payload
+     FROM jsonb_to_recordset($1::jsonb) AS x(client_order_id text, user_id int, strategy_id int,
+       trade_id int, signal_id text, kind text, status text, symbol text, is_paper boolean,
+       payload jsonb)
+     ON CONFLICT (client_order_id) DO NOTHING RETURNING *`,
+    [intents.map((intent) => ({
+      client_order_id: intent.clientOrderId,
+      user_id: intent.userId,
+      strategy_id: intent.strategyId,
+      trade_id: intent.tradeId,
+      signal_id: intent.signalId,
+      kind: intent.kind,
+      status: intent.status ?? "PENDING",
+      symbol: intent.symbol,
+      is_paper: intent.isPaper,
+      payload: intent.payload,
+    }))],
+  );
+  const created = new Map(rows.map((row) => [String(row.client_order_id), toIntent(row)]));
+  const existing = new Map<string, IntentRecord>();
+  const missing = intents.filter((i) => !created.has(i.clientOrderId)).map((i) => i.clientOrderId);
+  if (missing.length > 0) {
+    const found = await db.query(
+      "SELECT * FROM order_intents WHERE client_order_id = ANY($1::text[])",
+      [missing],
+    );
+    for (const row of found) existing.set(String(row.client_order_id), toIntent(row));
+  }
+  return intents.map((i) => {
+    const mine = created.get(i.clientOrderId);
+    if (mine) return { created: true, intent: mine };
+    return { created: false, intent: existing.get(i.clientOrderId)! };
+  });
+}
+
+/** What the execution service asks about one signal before acting on it. */
+export interface SignalLookup {
+  /** The signal's user. */
+  userId: number;
+  /** The signal's strategy. */
+  strategyId: number;
+  /** The client id the signal's own order would carry (entry or exit). */
+  clientOrderId: string;
+}
+
+/** What the database says about a signal's strategy and user, in one row. */
+export interface SignalContext {
+  /** Whether the strategy exists for this user. */
+  found: boolean;
+  /** Active. */
+  isActive: boolean;
+  /** Halted by the breaker. */
+  halted: boolean;
+  /** The strategy's risk parameters as stored. */
+  riskParams: Record<string, unknown> | null;
+  /** The OPEN trade of the strategy, if any. */
+  openTradeId: number | null;
+  /** Status of the intent under the signal's own client id, null when none (not handled yet). */
+  ownIntentStatus: IntentStatus | null;
+  /** The user's trading mode. */
+  tradingMode: "paper" | "live";
+  /** The user's active API key id, null when none. */
+  activeKeyId: number | null;
+}
+
+/**
+ * Loads the context of many signals in one statement: each strategy's
+ * flags and open trade, its user's mode and active key, and whether the
+ * signal's own intent exists already. Results are in the order of `lookups`;
+ * a strategy that is not the user's comes back `found: false`.
+ */
+export async function loadSignalContexts(
+  db: Queryable,
+  lookups: readonly SignalLookup[],
+): Promise<SignalContext[]> {
+  if (lookups.length === 0) return [];
+  const rows = await db.query(
+    `SELECT x.ord, s.id IS NOT NULL AS found, COALESCE(s.is_active, FALSE) AS is_active,
+       s.halted_at IS NOT NULL AS halted, s.risk_params, u.trading_mode,
+       (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
+         AS active_key_id,
+       (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
+         ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
+       (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
+         AS own_status
+     FROM jsonb_to_recordset($1::jsonb) AS x(ord int, user_id int, strategy_id int,
+       client_order_id text)
+     LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
+     LEFT JOIN users u ON u.id = s.user_id`,
+    [lookups.map((l, ord) => ({
+      ord,
+      user_id: l.userId,
+      strategy_id: l.strategyId,
+      client_order_id: l.clientOrderId,
+    }))],
+  );
+  const byOrd = new Map(rows.map((row) => [Number(row.ord), row]));
+  return lookups.map((_, ord) => toContext(byOrd.get(ord)));
+}
+
+/** What recording an entry found. */
+export interface ClaimResult {
+  /** True when this call recorded the intent (false: the signal was handled before). */
+  created: boolean;
+  /** The strategy and user as they were just before the intent was recorded. */
+  context: SignalContext;
+}
+
+/**
+ * Records entry intents and reads their signals' context in one statement
+ * (the entry's only round trip before it is sent): each intent is inserted
+ * unless its client id exists, and the strategy's flags, open trade and the
+ * user's account come back as they were just before. The caller decides
+ * with engine/execution `decideSignal` and drops a recorded intent when the
+ * decision is to skip ({@link dropUnsentIntent}), so the rule lives in one place.
+ */
+export async function claimEntries(
+  db: Queryable,
+  intents: readonly NewIntent[],
+): Promise<ClaimResult[]> {
+  if (intents.length === 0) return [];
+  const rows = await db.query(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, client_order_id text,
+         user_id int, strategy_id int, signal_id text, symbol text, is_paper boolean,
+         payload jsonb)
+     ), ctx AS (
+       SELECT x.ord, x.client_order_id, s.id IS NOT NULL AS found,
+         COALESCE(s.is_active, FALSE) AS is_active, s.halted_at IS NOT NULL AS halted,
+         s.risk_params, u.trading_mode,
+         (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
+           AS active_key_id,
+         (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
+           ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
+         (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
+           AS own_status
+       FROM x
+       LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
+       LEFT JOIN users u ON u.id = s.user_id
+     ), ins AS (
+       INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, status,
+         symbol, is_paper, payload)
+       SELECT x.client_order_id, x.user_id, x.strategy_id, x.signal_id, 'ENTRY', 'PENDING',
+         x.symbol, x.is_paper, x.payload
+       FROM x JOIN ctx USING (ord) WHERE ctx.found
+       ON CONFLICT (client_order_id) DO NOTHING RETURNING client_order_id
+     )
+     SELECT ctx.*, ins.client_order_id IS NOT NULL AS created
+     FROM ctx LEFT JOIN ins USING (client_order_id)`,
+    [intents.map((intent, ord) => ({
+      ord,
+      client_order_id: intent.clientOrderId,
+      user_id: intent.userId,
+      strategy_id: intent.strategyId,
+      signal_id: intent.signalId,
+      symbol: intent.symbol,
+      is_paper: intent.isPaper,
+      payload: intent.payload,
+    }))],
+  );
+  const byOrd = new Map(rows.map((row) => [Number(row.ord), row]));
+  return intents.map((_, ord) => {
+    const row = byOrd.get(ord);
+    return { created: row?.created === true, context: toContext(row) };
+  });
+}
+
+function toContext(row: Record<string, unknown> | undefined): SignalContext {
+  return {
+    found: row?.found === true,
+    isActive: row?.is_active === true,
+    halted: row?.halted === true,
+    riskParams: (row?.risk_params as Record<string, unknown> | null | undefined) ?? null,
+    openTradeId: row?.open_trade_id == null ? null : Number(row.open_trade_id),
+    ownIntentStatus: (row?.own_status as IntentStatus | null | undefined) ?? null,
+    tradingMode: row?.trading_mode === "live" ? "live" : "paper",
+    activeKeyId: row?.active_key_id == null ? null : Number(row.active_key_id),
+  };
+}
+
+/** Deletes an ENTRY intent that was recorded but never sent (still PENDING). */
+export async function dropUnsentIntent(db: Queryable, clientOrderId: string): Promise<void> {
+  await db.query(
+    "DELETE FROM order_intents WHERE client_order_id = $1 AND status = 'PENDING' AND kind = 'ENTRY'",
+    [clientOrderId],
+  );
+}

@@ -45,6 +45,14 @@ export interface ExchangeHandle {
   paper: PaperExchange | null;
 }
 
+/** A user's account as last read: which exchange their new entries go to. */
+export interface KnownAccount {
+  /** The user's trading mode. */
+  tradingMode: "paper" | "live";
+  /** The user's active API key id, null when none. */
+  activeKeyId: number | null;
+}
+
 /** Receives every user's order events, with the mode of the exchange they came from. */
 export type UserOrderEventHandler = (userId: number, event: OrderEvent, paper: boolean) => void;
 
@@ -70,6 +78,7 @@ export interface ExchangeFactoryOptions {
 export class ExchangeFactory {
   readonly #o: ExchangeFactoryOptions;
   readonly #handles = new Map<string, Promise<ExchangeHandle>>();
+  readonly #known = new Map<number, KnownAccount>();
   readonly #unsubscribe: (() => void)[] = [];
   #onEvent: UserOrderEventHandler = () => {};
 
@@ -93,28 +102,68 @@ export class ExchangeFactory {
    * @throws {AuraError} API_001 when live is asked for and the user has no active keys.
    */
   async forUser(userId: number, paper?: boolean): Promise<ExchangeHandle> {
-    let key = null;
-    if (paper !== true) {
-      const user = paper === false ? null : await findUserById(this.#o.db, userId);
-      const wantsLive = paper === false || user?.tradingMode === "live";
-      key = wantsLive && this.#o.secrets ? await getActiveApiKey(this.#o.db, userId) : null;
-      if (paper === false && !key) {
-        throw new AuraError(
-          "API_001",
-          `Cannot open the live exchange of user ${userId}: no active API keys`,
-        );
-      }
+    if (paper === undefined) return (await this.current(userId)).handle;
+    const key = paper ? null : await getActiveApiKey(this.#o.db, userId);
+    if (paper === false && (!key || !this.#o.secrets)) {
+      throw new AuraError(
+        "API_001",
+        `Cannot open the live exchange of user ${userId}: no active API keys`,
+      );
     }
-    const cacheKey = key ? `${userId}:live:${key.id}` : `${userId}:paper`;
+    return await this.#open(userId, key);
+  }
+
+  /**
+   * The exchange of the user's current account and the account it belongs
+   * to. When the factory read the user before and that exchange is open, no
+   * database is read: the execution service checks the account in the same
+   * statement that records the entry ({@link accountKey} of both must agree)
+   * and calls {@link forget} when it changed.
+   */
+  async current(userId: number): Promise<{ handle: ExchangeHandle; account: KnownAccount }> {
+    const known = this.#known.get(userId);
+    if (known) {
+      const cached = this.#handles.get(this.accountKey(userId, known));
+      if (cached) return { handle: await cached, account: known };
+    }
+    const user = await findUserById(this.#o.db, userId);
+    const tradingMode = user?.tradingMode === "live" ? "live" : "paper";
+    const key = tradingMode === "live" && this.#o.secrets
+      ? await getActiveApiKey(this.#o.db, userId)
+      : null;
+    const account = { tradingMode, activeKeyId: key?.id ?? null } as const;
+    const handle = await this.#open(userId, key);
+    this.#known.set(userId, account);
+    return { handle, account };
+  }
+
+  /** Drops what the factory knows of the user's account (it is read again next time). */
+  forget(userId: number): void {
+    this.#known.delete(userId);
+  }
+
+  /** Which exchange an account trades on: equal keys mean the same exchange. */
+  accountKey(userId: number, account: KnownAccount): string {
+    const live = account.tradingMode === "live" && this.#o.secrets !== null &&
+      account.activeKeyId !== null;
+    return live ? `${userId}:live:${account.activeKeyId}` : `${userId}:paper`;
+  }
+
+  #open(
+    userId: number,
+    key: { id: number; apiKey: string; secretEncrypted: string } | null,
+  ): Promise<ExchangeHandle> {
+    const live = key !== null && this.#o.secrets !== null;
+    const cacheKey = live ? `${userId}:live:${key.id}` : `${userId}:paper`;
     let handle = this.#handles.get(cacheKey);
     if (!handle) {
-      handle = key
+      handle = live
         ? this.#openLive(userId, key.apiKey, key.secretEncrypted)
         : this.#openPaper(userId);
       this.#handles.set(cacheKey, handle);
       handle.catch(() => this.#handles.delete(cacheKey));
     }
-    return await handle;
+    return handle;
   }
 
   /** The paper exchanges opened so far (to move their markets). */
@@ -187,4 +236,24 @@ export class ExchangeFactory {
     );
     return handle;
   }
+}
+
+/** The part of {@link ExchangeFactory} the execution service uses. */
+export type ExchangeSource = Pick<ExchangeFactory, "forUser" | "current" | "forget" | "accountKey">;
+
+/**
+ * An {@link ExchangeSource} that answers every user with one exchange (tests
+ * and benches that drive the service with a single account).
+ */
+export function singleExchange(handle: ExchangeHandle): ExchangeSource {
+  const account: KnownAccount = {
+    tradingMode: handle.isPaper ? "paper" : "live",
+    activeKeyId: handle.isPaper ? null : 0,
+  };
+  return {
+    forUser: () => Promise.resolve(handle),
+    current: () => Promise.resolve({ handle, account }),
+    forget: () => {},
+    accountKey: () => "single",
+  };
 }

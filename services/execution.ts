@@ -16,44 +16,61 @@
  *
  * Every step is recorded (order_intents) before the order leaves, so a crash
  * at any point is recovered by services/reconcile.ts asking the exchange by
- * client id. Work is serialized per user.
+ * client id.
+ *
+ * Speed: work runs in per-strategy lanes (services/_lanes.ts), so a user's
+ * strategies trade concurrently while each strategy's own steps stay in
+ * order; reconciliation takes a user exclusively. On the way to the entry
+ * order, the reads (strategy, open trade, user mode, own intent) and the
+ * intent writes of concurrent signals are group-committed
+ * (services/_batcher.ts): a candle that makes a hundred entries costs a few
+ * statements. Entries of one user reserve their quote amount until the
+ * exchange has it, so concurrent entries never plan with the same balance.
  *
  * @module
  */
 
 import type { Db } from "../db/port.ts";
 import { getStrategy } from "../db/strategies.ts";
-import {
-  findOpenTradeForStrategy,
-  insertOpenTrade,
-  setTradeOco,
-  type TradeRecord,
-} from "../db/trades.ts";
-import type { Clock } from "../engine/clock.ts";
-import { isAuraError } from "../engine/errors.ts";
+import { insertOpenTrade, setTradeOco, type TradeRecord } from "../db/trades.ts";
+import { type Clock, preciseNow } from "../engine/clock.ts";
+import { AuraError, isAuraError } from "../engine/errors.ts";
 import type { OrderEvent as BusEvent, TradeSignal } from "../engine/events.ts";
 import { decideSignal, feeInQuote, levelsOnTicks } from "../engine/execution/mod.ts";
 import { stableHash, tradeClientIds } from "../engine/orders/client_ids.ts";
+import { addDecimals, compareDecimals, subtractDecimals } from "../engine/orders/decimal.ts";
 import type { SymbolRules } from "../engine/orders/filters.ts";
-import { planEntry, planOco } from "../engine/orders/plan.ts";
+import { type EntryPlan, planEntry, planOco } from "../engine/orders/plan.ts";
 import type { Order, OrderEvent } from "../engine/ports/exchange.ts";
 import type { RiskParams } from "../engine/strategy/rules.ts";
 import { createLogger } from "../logger.ts";
 import {
+  claimEntries,
+  type ClaimResult,
+  dropUnsentIntent,
   findTradeById,
   finishIntent,
   getIntent,
   type IntentRecord,
   listTradeIntents,
+  loadSignalContexts,
+  type NewIntent,
   recordIntent,
+  type SignalContext,
+  type SignalLookup,
 } from "./_order_intents.ts";
-import type { ExchangeFactory, ExchangeHandle } from "./exchange_factory.ts";
+import { Batcher } from "./_batcher.ts";
+import { Lanes } from "./_lanes.ts";
+import type { ExchangeHandle, ExchangeSource } from "./exchange_factory.ts";
 import { PositionCloser } from "./_position_closer.ts";
 import { signalFailedEvent, tradeOpenedEvent } from "./_execution_events.ts";
 
 export { type ExitFill, type ExitRequest, fillOf } from "./_position_closer.ts";
 
 const log = createLogger("execution");
+
+/** Longest wait of a sent entry's follow-up work for the rest of its burst, ms. */
+export const MAX_DEFER_MS = 50;
 
 /** The named steps a crash test can kill the process at. */
 export type CrashStep =
@@ -71,7 +88,7 @@ export interface ExecutionDeps {
   /** Time source. */
   clock: Clock;
   /** Each user's exchange. */
-  exchanges: Pick<ExchangeFactory, "forUser">;
+  exchanges: ExchangeSource;
   /** Publishes on the "orders" topic. */
   publish(event: BusEvent): Promise<void>;
   /** Test hook: called at each {@link CrashStep} (the crash fixture kills itself there). */
@@ -80,17 +97,42 @@ export interface ExecutionDeps {
   ocoAttempts?: number;
 }
 
+/** An entry on its way: what the rest of the entry needs once the exchange answers. */
+interface SentEntry {
+  handle: ExchangeHandle;
+  plan: EntryPlan;
+  rules: SymbolRules;
+  risk: RiskParams;
+  latency: Record<string, number>;
+  order: Promise<Order>;
+}
+
 /** The execution service (see the module doc). */
 export class ExecutionService {
   /** Exits, closes and the drawdown breaker. */
   readonly closer: PositionCloser;
   readonly #d: ExecutionDeps;
-  readonly #queues = new Map<number, Promise<unknown>>();
+  readonly #lanes = new Lanes();
+  readonly #untracked = new Set<Promise<unknown>>();
+  readonly #contexts: Batcher<SignalLookup, SignalContext>;
+  readonly #claims: Batcher<NewIntent, ClaimResult>;
+  // Entries between their signal and their order, and the work waiting for none to be.
+  #hot = 0;
+  readonly #coolWaiters: (() => void)[] = [];
+  // Quote amounts of entries planned but not yet taken by the exchange, per account and asset.
+  readonly #reserved = new Map<string, string>();
 
   /** Creates the service. */
   constructor(deps: ExecutionDeps) {
     this.#d = deps;
     this.closer = new PositionCloser(deps);
+    this.#contexts = new Batcher((lookups) => loadSignalContexts(deps.db, lookups));
+    this.#claims = new Batcher((claims) => claimEntries(deps.db, claims));
+  }
+
+  /** Sizes of the batches the hot path made so far (benches). */
+  get batchSizes(): { contexts: readonly number[]; claims: readonly number[] } {
+    return { contexts: this.#contexts.sizes, claims: this.#claims.sizes };
   }
 
   /** See {@link PositionCloser.flatten}. */
@@ -123,26 +165,34 @@ export class ExecutionService {
     return this.closer.entryOrderOf(trade);
   }
 
-  /** Runs `work` after every earlier piece of work of `userId`. */
-  serialize<T>(userId: number, work: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(userId) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(work);
-    this.#queues.set(userId, next.catch(() => {}));
-    return next;
+  /**
+   * Runs `work` with the user's book at rest: after every earlier piece of
+   * work of `userId` (all strategies), before any queued after it.
+   */
+  exclusive<T>(userId: number, work: () => Promise<T>): Promise<T> {
+    return this.#lanes.exclusive(userId, work);
   }
 
   /** Resolves once every piece of work queued so far has finished. */
   async idle(): Promise<void> {
-    while (true) {
-      const pending = [...this.#queues.values()];
-      await Promise.all(pending);
-      if ([...this.#queues.values()].every((p, i) => p === pending[i])) return;
+    while (this.#untracked.size > 0) await Promise.allSettled([...this.#untracked]);
+    await this.#lanes.idle();
+    while (this.#untracked.size > 0) {
+      await Promise.allSettled([...this.#untracked]);
+      await this.#lanes.idle();
     }
   }
 
-  /** Handles one `trade_signal` (idempotent: a redelivery finds its intents). */
+  /**
+   * Handles one `trade_signal` (idempotent: a redelivery finds its intents),
+   * in its strategy's lane: call in delivery order, concurrently is fine.
+   */
   handleSignal(signal: TradeSignal): Promise<void> {
-    return this.serialize(signal.userId, () => this.#signal(signal));
+    return this.#lanes.strategy(
+      signal.userId,
+      Number(signal.strategyId),
+      () => this.#signal(signal),
+    );
   }
 
   /**
@@ -155,9 +205,32 @@ export class ExecutionService {
     if (event.type !== "oco_leg_filled" && event.type !== "oco_cancelled") {
       return Promise.resolve();
     }
-    return this.serialize(userId, async () => {
-      const intent = await getIntent(this.#d.db, event.listClientOrderId);
-      if (!intent?.tradeId) return;
+    return this.#track(this.#onListEvent(userId, event, paper));
+  }
+
+  /** Keeps `work` (not yet in a lane) in what {@link idle} waits for. */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#untracked.add(work);
+    const done = () => void this.#untracked.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  async #onListEvent(
+    userId: number,
+    event: Extract<OrderEvent, { type: "oco_leg_filled" | "oco_cancelled" }>,
+    paper: boolean | undefined,
+  ): Promise<void> {
+    // Which trade (and so which lane) a list belongs to never changes: read it first.
+    const owner = await getIntent(this.#d.db, event.listClientOrderId);
+    if (!owner?.tradeId || owner.userId !== userId) return;
+    const inLane = (work: () => Promise<void>) =>
+      owner.strategyId === null
+        ? this.exclusive(userId, work)
+        : this.#lanes.strategy(userId, owner.strategyId, work);
+    return await inLane(async () => {
+      const intent = owner;
+      if (!intent.tradeId) return;
       const trade = await this.#trade(intent.tradeId);
       if (!trade || trade.status !== "OPEN") return;
       const handle = await this.#d.exchanges.forUser(userId, paper ?? trade.isPaper);
@@ -191,82 +264,59 @@ export class ExecutionService {
 
   async #signal(signal: TradeSignal): Promise<void> {
     await this.#crash("signal_received");
-    const strategy = await getStrategy(this.#d.db, signal.userId, Number(signal.strategyId));
-    if (!strategy) return log.warn("Signal for an unknown strategy", { signalId: signal.id });
+    if (signal.action === "ENTRY") return await this.#entry(signal);
     const ids = tradeClientIds(signal.id);
-    const own = await getIntent(this.#d.db, signal.action === "ENTRY" ? ids.entry : ids.exit);
-    if (own) {
-      // A redelivery: the first delivery (or reconciliation) owns the outcome.
-      return log.info("Signal already handled", { signalId: signal.id, status: own.status });
-    }
-    const open = await findOpenTradeForStrategy(this.#d.db, strategy.id);
-    const decision = decideSignal({
-      action: signal.action,
-      isActive: strategy.isActive,
-      halted: strategy.haltedAt !== null,
-      openTradeId: open?.id ?? null,
+    const context = await this.#contexts.load({
+      userId: signal.userId,
+      strategyId: Number(signal.strategyId),
+      clientOrderId: ids.exit,
     });
-    if (decision.kind === "skip") {
-      return log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
-    }
-    if (decision.kind === "exit") {
-      // The position is closed where it was opened, whatever the mode is now.
-      const handle = await this.#d.exchanges.forUser(signal.userId, open!.isPaper);
-      await this.exitTrade(handle, open!, {
-        clientOrderId: ids.exit,
+    if (!context.found) return log.warn("Signal for an unknown strategy", { signalId: signal.id });
+    if (context.ownIntentStatus !== null) {
+      // A redelivery: the first delivery (or reconciliation) owns the outcome.
+      return log.info("Signal already handled", {
         signalId: signal.id,
-        status: "CLOSED_SIGNAL",
-        reason: "exit conditions met",
+        status: context.ownIntentStatus,
       });
-      return;
     }
-    const handle = await this.#d.exchanges.forUser(signal.userId);
-    await this.#enter(handle, signal, strategy.riskParams as RiskParams);
+    const decision = decideSignal({ action: "EXIT", ...context });
+    if (decision.kind !== "exit") {
+      return log.info("Signal skipped", {
+        signalId: signal.id,
+        reason: decision.kind === "skip" ? decision.reason : "not an exit",
+      });
+    }
+    const open = await this.#trade(decision.tradeId);
+    if (open?.status !== "OPEN") return log.info("Signal skipped", { signalId: signal.id });
+    // The position is closed where it was opened, whatever the mode is now.
+    const handle = await this.#d.exchanges.forUser(signal.userId, open.isPaper);
+    await this.exitTrade(handle, open, {
+      clientOrderId: ids.exit,
+      signalId: signal.id,
+      status: "CLOSED_SIGNAL",
+      reason: "exit conditions met",
+    });
   }
 
-  async #enter(handle: ExchangeHandle, signal: TradeSignal, risk: RiskParams): Promise<void> {
-    const { exchange } = handle;
-    const latency: Record<string, number> = { ...signal.trace, receivedAt: this.#now() };
-    if (handle.paper) {
-      const known = await exchange.getLastPrice(signal.symbol).catch(() => null);
-      if (known === null) handle.paper.setPrice(signal.symbol, signal.signalPrice);
-    }
-    let plan;
-    let rules: SymbolRules;
+  /**
+   * An ENTRY: plan on the user's current exchange (in memory for paper),
+   * record the intent and read the strategy in one batched statement, send,
+   * and only then — once the burst of entries has left — record the trade
+   * and protect it.
+   */
+  async #entry(signal: TradeSignal): Promise<void> {
+    let sent: SentEntry | null;
+    this.#hot++;
     try {
-      rules = await exchange.getSymbolRules(signal.symbol);
-      const [balances, lastPrice] = await Promise.all([
-        exchange.getBalances(),
-        exchange.getLastPrice(signal.symbol),
-      ]);
-      plan = planEntry({
-        signal: { id: signal.id, symbol: signal.symbol, ...risk },
-        rules,
-        quoteBalance: balances[rules.quoteAsset]?.free ?? "0",
-        positionSizeUsd: risk.positionSizeUsd,
-        lastPrice,
-      });
-    } catch (error) {
-      if (!isAuraError(error) || !error.code.startsWith("TRADE_")) throw error;
-      await recordIntent(this.#d.db, {
-        ...this.#intentBase(handle, signal, tradeClientIds(signal.id).entry, "ENTRY", null),
-        status: "FAILED",
-        payload: { refused: error.message, code: error.code },
-      });
-      return await this.#failed(signal, "ENTRY", error);
+      sent = await this.#send(signal, 1);
+    } finally {
+      this.#leaveHot();
     }
-    const { created } = await recordIntent(this.#d.db, {
-      ...this.#intentBase(handle, signal, plan.clientOrderId, "ENTRY", null),
-      payload: { ...plan, risk, trace: signal.trace, latency },
-    });
-    if (!created) return;
-    latency.entrySentAt = this.#now();
-    const sent = exchange.marketBuyQuote(plan);
-    sent.catch(() => {});
-    await this.#crash("entry_sent");
+    if (sent === null) return;
+    const { handle, plan, rules, risk, latency, order: pending } = sent;
     let order: Order;
     try {
-      order = await sent;
+      order = await pending;
     } catch (error) {
       if (outcomeUnknown(error)) {
         // Reconciliation asks the exchange by client id; never resend blindly.
@@ -275,12 +325,147 @@ export class ExecutionService {
       await finishIntent(this.#d.db, plan.clientOrderId, "FAILED", errorResult(error));
       return await this.#failed(signal, "ENTRY", error);
     }
-    latency.entryAckAt = this.#now();
+    latency.entryAckAt = this.#stamp();
     await this.#crash("entry_acked");
-    const intent = (await getIntent(this.#d.db, plan.clientOrderId))!;
+    // The rest waits for the entries still on their way to the exchange.
+    await this.#cooled();
+    const intent: IntentRecord = {
+      ...this.#intentBase(handle, signal, plan.clientOrderId, "ENTRY", null),
+      status: "PENDING",
+      payload: {},
+      result: null,
+    };
     const trade = await this.adoptEntry(handle, intent, order, rules, latency);
     await this.#crash("entry_recorded");
     await this.protect(handle, trade, risk);
+  }
+
+  /** Plans, claims and sends an entry; null when nothing was sent. */
+  async #send(signal: TradeSignal, attempt: number): Promise<SentEntry | null> {
+    const { handle, account } = await this.#d.exchanges.current(signal.userId);
+    const { exchange } = handle;
+    const risk = signal.riskParams as RiskParams;
+    const latency: Record<string, number> = { ...signal.trace, receivedAt: this.#stamp() };
+    if (handle.paper) {
+      const known = await exchange.getLastPrice(signal.symbol).catch(() => null);
+      if (known === null) handle.paper.setPrice(signal.symbol, signal.signalPrice);
+    }
+    let plan;
+    let rules: SymbolRules;
+    let release = () => {};
+    try {
+      rules = await exchange.getSymbolRules(signal.symbol);
+      const [balances, lastPrice] = await Promise.all([
+        exchange.getBalances(),
+        exchange.getLastPrice(signal.symbol),
+      ]);
+      const account = `${handle.userId}:${handle.isPaper}:${rules.quoteAsset}`;
+      plan = planEntry({
+        signal: { id: signal.id, symbol: signal.symbol, ...risk },
+        rules,
+        quoteBalance: this.#available(account, balances[rules.quoteAsset]?.free ?? "0"),
+        positionSizeUsd: risk.positionSizeUsd,
+        lastPrice,
+      });
+      release = this.#reserve(account, plan.quoteOrderQty);
+    } catch (error) {
+      if (!isAuraError(error) || !error.code.startsWith("TRADE_")) throw error;
+      await this.#refused(handle, signal, error);
+      return null;
+    }
+    let claim;
+    try {
+      claim = await this.#claims.load({
+        ...this.#intentBase(handle, signal, plan.clientOrderId, "ENTRY", null),
+        payload: { ...plan, risk, trace: signal.trace, latency },
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { context } = claim;
+    if (!claim.created) {
+      release();
+      if (!context.found) log.warn("Signal for an unknown strategy", { signalId: signal.id });
+      // A redelivery: the first delivery (or reconciliation) owns the outcome.
+      else log.info("Signal already handled", { signalId: signal.id });
+      return null;
+    }
+    const decision = decideSignal({ action: "ENTRY", ...context });
+    if (decision.kind === "skip") {
+      release();
+      // Never sent: the intent goes, as if the signal had been read and dropped.
+      await dropUnsentIntent(this.#d.db, plan.clientOrderId);
+      log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
+      return null;
+    }
+    const exchanges = this.#d.exchanges;
+    if (
+      exchanges.accountKey(signal.userId, context) !== exchanges.accountKey(signal.userId, account)
+    ) {
+      // The user switched mode or keys since the factory last looked: plan again on the
+      // right exchange (the intent was never sent, and this lane holds the signal).
+      release();
+      exchanges.forget(signal.userId);
+      await dropUnsentIntent(this.#d.db, plan.clientOrderId);
+      if (attempt < 2) return await this.#send(signal, attempt + 1);
+      throw new AuraError("TRADE_004", `Cannot enter "${signal.id}": the account keeps changing`);
+    }
+    latency.entrySentAt = this.#stamp();
+    const order = exchange.marketBuyQuote(plan);
+    // The paper book takes the quote as the order is placed; an exchange once it answered.
+    if (handle.isPaper) release();
+    else order.then(release, release);
+    order.catch(() => {});
+    await this.#crash("entry_sent");
+    return { handle, plan, rules, risk, latency, order };
+  }
+
+  /** A TRADE_* refusal before anything was sent: recorded and announced, unless the signal is moot. */
+  async #refused(handle: ExchangeHandle, signal: TradeSignal, error: unknown): Promise<void> {
+    const id = tradeClientIds(signal.id).entry;
+    const context = await this.#contexts.load({
+      userId: signal.userId,
+      strategyId: Number(signal.strategyId),
+      clientOrderId: id,
+    });
+    if (!context.found || context.ownIntentStatus !== null) return;
+    const decision = decideSignal({ action: "ENTRY", ...context });
+    if (decision.kind === "skip") {
+      return log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
+    }
+    const { created } = await recordIntent(this.#d.db, {
+      ...this.#intentBase(handle, signal, id, "ENTRY", null),
+      status: "FAILED",
+      payload: {
+        refused: error instanceof Error ? error.message : String(error),
+        code: isAuraError(error) ? error.code : "TRADE_004",
+      },
+    });
+    if (created) await this.#failed(signal, "ENTRY", error);
+  }
+
+  #leaveHot(): void {
+    if (--this.#hot > 0) return;
+    for (const resume of this.#coolWaiters.splice(0)) resume();
+  }
+
+  /**
+   * Resolves when no entry is between its signal and its order (at most
+   * {@link MAX_DEFER_MS} later): trade rows and OCOs of a burst's first
+   * entries then don't hold the database and the thread from the entries
+   * still on their way.
+   */
+  #cooled(): Promise<void> {
+    if (this.#hot === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resume, MAX_DEFER_MS);
+      function resume() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#coolWaiters.push(resume);
+    });
   }
 
   /**
@@ -396,7 +581,7 @@ export class ExecutionService {
         }
       }
       await this.#crash("oco_sent");
-      const latency = { ...(trade.latency ?? {}), ocoAckAt: this.#now() };
+      const latency = { ...(trade.latency ?? {}), ocoAckAt: this.#stamp() };
       await this.#d.db.transaction(async (tx) => {
         await setTradeOco(tx, trade.id, {
           orderListId: list.orderListId,
@@ -415,6 +600,28 @@ export class ExecutionService {
       lastError instanceof Error ? lastError.message : String(lastError)
     }`;
     await this.flatten(handle, trade, "FAILED", reason);
+  }
+
+  /** Free quote balance minus what concurrent entries of the account have reserved. */
+  #available(account: string, free: string): string {
+    const reserved = this.#reserved.get(account);
+    if (reserved === undefined) return free;
+    const left = subtractDecimals(free, reserved);
+    return compareDecimals(left, "0") < 0 ? "0" : left;
+  }
+
+  /** Reserves `amount` of the account's quote; returns the (idempotent) release. */
+  #reserve(account: string, amount: string): () => void {
+    const current = this.#reserved.get(account);
+    this.#reserved.set(account, current === undefined ? amount : addDecimals(current, amount));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = subtractDecimals(this.#reserved.get(account) ?? "0", amount);
+      if (compareDecimals(left, "0") <= 0) this.#reserved.delete(account);
+      else this.#reserved.set(account, left);
+    };
   }
 
   async #publishOpened(
@@ -460,6 +667,11 @@ export class ExecutionService {
 
   #now(): number {
     return this.#d.clock.now();
+  }
+
+  /** A latency-trace stamp (sub-millisecond with the system clock). */
+  #stamp(): number {
+    return preciseNow(this.#d.clock);
   }
 }
 

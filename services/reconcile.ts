@@ -81,7 +81,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconciliationRepo
   const reports: ReconciliationReport[] = [];
   for (const userId of users.sort((a, b) => a - b)) {
     const intents = pending.filter((i) => i.userId === userId);
-    const report = await deps.service.serialize(userId, () => reconcileUser(deps, userId, intents));
+    const report = await deps.service.exclusive(userId, () => reconcileUser(deps, userId, intents));
     reports.push(report);
   }
   return reports;

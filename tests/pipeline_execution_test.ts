@@ -15,6 +15,7 @@ import { AuraError } from "../engine/errors.ts";
 import type { AuraEvent, OrderEvent as BusEvent } from "../engine/events.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
 import type { Exchange, OrderList, PlaceOco } from "../engine/ports/exchange.ts";
+import { singleExchange } from "../services/exchange_factory.ts";
 import { ExecutionService } from "../services/execution.ts";
 import { reconcile } from "../services/reconcile.ts";
 import { startSimulator } from "../sim/server.ts";
@@ -335,7 +336,7 @@ async function serviceWith(db: Parameters<typeof seedUser>[0], paper: PaperExcha
   const service = new ExecutionService({
     db,
     clock: systemClock,
-    exchanges: { forUser: () => Promise.resolve(handle) },
+    exchanges: singleExchange(handle),
     publish: (event) => {
       events.push(event);
       return Promise.resolve();
@@ -418,7 +419,7 @@ suite.test("breaker: an unrealized loss trips it; the OCO is cancelled and the p
   const ids = await seedUser(db, { risk: { ...RISK, stopLossPercent: 5, maxDrawdownPercent: 2 } });
   const events: AuraEvent[] = [];
   const handle = { userId: ids.userId, exchange: paper, isPaper: true, paper };
-  const exchanges = { forUser: () => Promise.resolve(handle) };
+  const exchanges = singleExchange(handle);
   const publish = (event: BusEvent) => {
     events.push(event);
     return Promise.resolve();

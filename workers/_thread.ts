@@ -94,17 +94,92 @@ export class Caller {
   };
 }
 
-/** The methods {@link RemoteDb} needs served on the main thread. */
-export function dbMethods(db: Db): Methods {
+/** Database methods served to a worker, and how to end what the worker left open. */
+export interface ServedDb {
+  /** The methods, for {@link serveCalls}. */
+  methods: Methods;
+  /** Rolls back every transaction the worker still holds (it went away); idempotent. */
+  abandon(): Promise<void>;
+}
+
+/** A worker's transaction may stay open this long before it is rolled back, ms. */
+export const REMOTE_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * The methods {@link RemoteDb} needs served on the main thread: statements,
+ * and transactions held open here while the worker sends their statements
+ * (rolled back when the worker goes away or takes longer than
+ * {@link REMOTE_TRANSACTION_TIMEOUT_MS}).
+ */
+export function serveDb(db: Db): ServedDb {
+  type Open = {
+    tx: Queryable;
+    end(commit: boolean): void;
+    finished: Promise<void>;
+    timer: ReturnType<typeof setTimeout>;
+  };
+  const open = new Map<number, Open>();
+  let next = 0;
+  const rollback = Symbol("rollback");
+  const finish = async (id: number, commit: boolean) => {
+    const entry = open.get(id);
+    if (!entry) throw new AuraError("SYS_001", `No open transaction ${id}`);
+    open.delete(id);
+    clearTimeout(entry.timer);
+    entry.end(commit);
+    await entry.finished;
+  };
   return {
-    "db.query": (text: string, params: unknown[]) => db.query(text, params),
+    methods: {
+      "db.query": (text: string, params: unknown[]) => db.query(text, params),
+      "db.begin": async () => {
+        const id = next++;
+        const began = Promise.withResolvers<Pick<Open, "tx" | "end">>();
+        const finished = db.transaction((tx) =>
+          new Promise<void>((commit, abort) => {
+            began.resolve({ tx, end: (ok) => ok ? commit() : abort(rollback) });
+          })
+        ).catch((error) => {
+          if (error !== rollback) throw error;
+        });
+        // BEGIN itself failing ends `finished` before `began`: that error is the answer.
+        const { tx, end } = await Promise.race([
+          began.promise,
+          finished.then(() => {
+            throw new AuraError("SYS_001", "The transaction ended before it began");
+          }),
+        ]);
+        const timer = setTimeout(
+          () => void finish(id, false).catch(() => {}),
+          REMOTE_TRANSACTION_TIMEOUT_MS,
+        );
+        open.set(id, { tx, end, finished, timer });
+        return id;
+      },
+      "db.tx.query": (id: number, text: string, params: unknown[]) => {
+        const entry = open.get(id);
+        if (!entry) throw new AuraError("SYS_001", `No open transaction ${id}`);
+        return entry.tx.query(text, params);
+      },
+      "db.commit": (id: number) => finish(id, true),
+      "db.rollback": (id: number) => finish(id, false),
+    },
+    async abandon() {
+      await Promise.allSettled([...open.keys()].map((id) => finish(id, false)));
+    },
   };
 }
 
+/** The methods {@link RemoteDb} needs, without transactions (see {@link serveDb}). */
+export function dbMethods(db: Db): Methods {
+  return serveDb(db).methods;
+}
+
 /**
- * A {@link Db} whose statements run on the main thread. Single statements
- * only: `transaction`, `listen` and `notify` are refused (the strategy stage
- * needs none of them).
+ * A {@link Db} whose statements run on the main thread. Transactions are held
+ * open there while their statements cross (served by {@link serveDb}); keep
+ * them short, since on PGlite they hold the one connection. `listen` and
+ * `notify` are refused.
  */
 export class RemoteDb implements Db {
   readonly kind: Db["kind"];
@@ -121,9 +196,21 @@ export class RemoteDb implements Db {
     return this.#caller.call<T[]>("db.query", text, [...params]);
   }
 
-  /** Refused: a transaction cannot span threads. */
-  transaction<T>(_fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return Promise.reject(refused("transaction"));
+  /** Runs `fn` in a transaction held on the main thread. */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const id = await this.#caller.call<number>("db.begin");
+    let result: T;
+    try {
+      result = await fn({
+        query: <R extends Row = Row>(text: string, params: readonly unknown[] = []) =>
+          this.#caller.call<R[]>("db.tx.query", id, text, [...params]),
+      });
+    } catch (error) {
+      await this.#caller.call("db.rollback", id).catch(() => {});
+      throw error;
+    }
+    await this.#caller.call("db.commit", id);
+    return result;
   }
 
   /** Refused in a worker. */

@@ -6,25 +6,36 @@
  * service, and publishes what happens on "orders".
  *
  * Crash-only: start-up runs reconciliation before consuming anything, and
- * the same reconciliation runs every `reconcileIntervalMs`. Like the ingest
- * and strategy stages it runs in the engine host's process (engine_host.ts
- * `startExecution`); all its state is in the database and on the exchange.
+ * the same reconciliation runs every `reconcileIntervalMs`. All its state is
+ * in the database and on the exchange. The engine host runs it in a Deno Web
+ * Worker (workers/_execution_thread.ts serves it; the shell at the end of this
+ * file is the worker's side), or on its own thread for tests that need a
+ * ManualClock or crash hooks.
  *
  * @module
  */
 
 import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
+import { type MessagePortLike, PortBus } from "../adapters/bus/worker_bridge.ts";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/port.ts";
+import { openPostgres } from "../db/postgres.ts";
+import { systemClock } from "../engine/clock.ts";
 import type { ResilienceOptions } from "../adapters/exchange/resilience.ts";
 import type { ExecutionContext, ExternalStage } from "../engine_host.ts";
 import type { OrderEvent as BusEvent } from "../engine/events.ts";
 import type { Subscription } from "../engine/ports/bus.ts";
-import { createLogger } from "../logger.ts";
+import { configureLogging, createLogger, flushLogs } from "../logger.ts";
 import { ExchangeFactory } from "../services/exchange_factory.ts";
 import { type CrashStep, ExecutionService } from "../services/execution.ts";
 import { reconcile } from "../services/reconcile.ts";
 import { loadMasterKeys, SecretBox } from "../services/secrets.ts";
+import { Caller, RemoteDb, serveCalls } from "./_thread.ts";
 
 const log = createLogger("execution-worker");
+
+/** Signals handled at once: enough for every strategy of a busy candle. */
+export const SIGNAL_WINDOW = 256;
 
 /** Options beyond the host's context. */
 export interface ExecutionStageOptions extends ExecutionContext {
@@ -40,6 +51,8 @@ export interface ExecutionStageOptions extends ExecutionContext {
   inFlightMs?: number;
   /** Crash-test hook. */
   crashPoint?: (step: CrashStep) => void | Promise<void>;
+  /** Called after each reconciliation (a worker reports its health with it). */
+  onProgress?: () => void;
 }
 
 /** Health of the execution stage. */
@@ -110,7 +123,10 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
         health.ok = false;
         log.error("Reconciliation failed", { error: String(error) });
       })
-      .finally(() => reconciling = null);
+      .finally(() => {
+        reconciling = null;
+        options.onProgress?.();
+      });
     return reconciling;
   };
   exchanges.onOrderEvent((userId, event, paper) => {
@@ -130,6 +146,8 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
         health.signals++;
         await service.handleSignal(event);
       }, new Deduper()),
+      // A candle's signals are handled together (lanes keep each strategy's order).
+      { concurrency: SIGNAL_WINDOW },
     ),
   );
   // Paper markets move on closed klines of any interval, but a candle that
@@ -167,4 +185,61 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       log.info("Execution stage stopped");
     },
   };
+}
+
+/** Settings the main thread sends an execution worker. */
+export interface ExecutionWorkerInit {
+  /** The process's configuration (master keys, exchange URLs, paper balance, logging). */
+  config: Config;
+  /** Which database the main thread holds. */
+  dbKind: Db["kind"];
+  /** True: statements go to the main thread's database; false: open a pool to DATABASE_URL. */
+  remoteDb: boolean;
+  /** Reconciliation period, ms. */
+  reconcileIntervalMs?: number;
+}
+
+// Run as a Web Worker: the bus over postMessage (PortBus), the database on the
+// main thread (RemoteDb) or a pool of its own, secrets decrypted here only.
+if ("WorkerGlobalScope" in globalThis) {
+  const port = self as unknown as MessagePortLike;
+  const caller = new Caller(port);
+  let stage: ExecutionStage | null = null;
+  let db: Db | null = null;
+  let reporter: ReturnType<typeof setInterval> | undefined;
+  const report = () => void caller.call("stage.progress", stage?.health()).catch(() => {});
+  serveCalls(port, {
+    "stage.start": async (init: ExecutionWorkerInit) => {
+      const { config } = init;
+      configureLogging({
+        level: config.LOG_LEVEL,
+        persistLevel: config.LOG_PERSIST_LEVEL,
+        sink: (entries) => caller.call("logs.persist", entries),
+      });
+      db = init.remoteDb
+        ? new RemoteDb(caller, init.dbKind)
+        : openPostgres(config.DATABASE_URL!, { max: config.DATABASE_POOL_SIZE });
+      stage = await startExecutionStage({
+        bus: new PortBus(port),
+        db,
+        clock: systemClock,
+        config,
+        onProgress: report,
+        ...(init.reconcileIntervalMs ? { reconcileIntervalMs: init.reconcileIntervalMs } : {}),
+      });
+      reporter = setInterval(report, 1000);
+      return stage.health();
+    },
+    "stage.reconcile": async () => {
+      await stage?.reconcileNow();
+      return stage?.health();
+    },
+    "stage.stop": async () => {
+      clearInterval(reporter);
+      await stage?.stop();
+      await flushLogs();
+      await db?.close();
+      return stage?.health();
+    },
+  });
 }

@@ -18,7 +18,7 @@ import { listActiveStrategies, type StrategyRecord } from "../db/strategies.ts";
 import { findOpenTradeForStrategy } from "../db/trades.ts";
 import type { Db } from "../db/port.ts";
 import { type Candle, INTERVAL_MS, type KlineData, toCandle } from "../engine/candle.ts";
-import { type Clock, systemClock } from "../engine/clock.ts";
+import { type Clock, preciseNow, systemClock } from "../engine/clock.ts";
 import type { AuraEvent, KlineClosed, OrderEvent, TradeSignal } from "../engine/events.ts";
 import { FanoutIndex } from "../engine/live/fanout.ts";
 import { LiveStrategy, type LiveStrategyState } from "../engine/live/live_strategy.ts";
@@ -133,7 +133,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     kline: KlineClosed | null,
   ): TradeSignal[] => {
     if (signals.length === 0) return [];
-    const now = deps.clock.now();
+    const now = preciseNow(deps.clock);
     return signals.map((signal) => {
       const live = kline !== null && signal.candleCloseTime === kline.kline.closeTime;
       const price = live ? kline.kline.close : signal.price;

@@ -77,8 +77,9 @@ export function serveBus(bus: Bus, port: MessagePortLike): BusHost {
   const send = (message: ToClient) => {
     if (!closed) port.postMessage(message);
   };
+  // A worker's bad request (an event that does not parse) is answered, never thrown here.
   const reply = (rid: number, work: () => Promise<unknown>) =>
-    work().then(
+    Promise.resolve().then(work).then(
       () => send({ kind: "reply", rid, error: null }),
       (e) =>
         send({

@@ -16,7 +16,7 @@
  */
 
 import { INTERVAL_MS, type KlineData } from "../../engine/candle.ts";
-import type { Clock } from "../../engine/clock.ts";
+import { type Clock, preciseNow } from "../../engine/clock.ts";
 import { ClosedCandleTracker, streamKey } from "../../engine/ingest/tracker.ts";
 import { klineStreamName, SubscriptionCounts } from "../../engine/ingest/subscriptions.ts";
 import type { KlineAnomaly } from "../../engine/ingest/validate.ts";
@@ -243,7 +243,7 @@ export class BinanceKlineStream {
     const k = data.k as Record<string, unknown> | undefined;
     if (!k) return;
     this.#attempt = 0; // a healthy connection resets the backoff
-    const receivedAt = this.#o.clock.now();
+    const receivedAt = preciseNow(this.#o.clock);
     const kline: KlineData = {
       symbol: String(k.s ?? data.s).toUpperCase(),
       interval: String(k.i),
@@ -255,7 +255,7 @@ export class BinanceKlineStream {
       close: String(k.c),
       volume: String(k.v),
     };
-    this.#o.onPrice?.(kline.symbol, kline.close, receivedAt);
+    this.#o.onPrice?.(kline.symbol, kline.close, Math.floor(receivedAt));
     if (k.x !== true) return;
     if (this.#counts.holders(kline.symbol, kline.interval) === 0) return; // unsubscribed meanwhile
     this.#enqueue(kline.symbol, kline.interval, async () => {
@@ -288,7 +288,7 @@ export class BinanceKlineStream {
           now: this.#o.clock.now(),
           ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
         });
-        const receivedAt = this.#o.clock.now();
+        const receivedAt = preciseNow(this.#o.clock);
         for (const kline of klines) await this.#admit(kline, receivedAt, true);
         return;
       } catch (error) {

@@ -55,7 +55,9 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 }
 
 /** Opens a fresh, migrated database of `kind`; `close` also drops a Postgres database. */
-export async function freshDb(kind: DbKind): Promise<{ db: Db; close(): Promise<void> }> {
+export async function freshDb(
+  kind: DbKind,
+): Promise<{ db: Db; url?: string; close(): Promise<void> }> {
   if (kind === "pglite") {
     const db = await openPglite();
     await migrate(db);
@@ -66,6 +68,7 @@ export async function freshDb(kind: DbKind): Promise<{ db: Db; close(): Promise<
   await migrate(db);
   return {
     db,
+    url: created.url,
     async close() {
       await db.close();
       await created.drop();
@@ -75,15 +78,18 @@ export async function freshDb(kind: DbKind): Promise<{ db: Db; close(): Promise<
 
 /** A group of tests sharing one database per adapter, emptied before each test. */
 export interface DbSuite {
-  /** Registers `fn` once per adapter, named `[pglite] name` and `[postgres] name`. */
-  test(name: string, fn: (db: Db, kind: DbKind) => Promise<void>): void;
+  /**
+   * Registers `fn` once per adapter, named `[pglite] name` and `[postgres] name`;
+   * on Postgres `url` reaches the same database (for a second pool, e.g. a worker's).
+   */
+  test(name: string, fn: (db: Db, kind: DbKind, url: string | undefined) => Promise<void>): void;
   /** Registers the closing step; call once after the last test. */
   end(): void;
 }
 
 /** Creates a {@link DbSuite}. */
 export function dbSuite(kinds: DbKind[] = ["pglite", "postgres"]): DbSuite {
-  const opened = new Map<DbKind, Promise<{ db: Db; close(): Promise<void> }>>();
+  const opened = new Map<DbKind, Promise<{ db: Db; url?: string; close(): Promise<void> }>>();
   const get = (kind: DbKind) => {
     let p = opened.get(kind);
     if (!p) {
@@ -102,9 +108,9 @@ export function dbSuite(kinds: DbKind[] = ["pglite", "postgres"]): DbSuite {
           sanitizeOps: false,
           sanitizeResources: false,
           async fn() {
-            const { db } = await get(kind);
+            const { db, url } = await get(kind);
             await db.query(`TRUNCATE ${TABLES.join(", ")} RESTART IDENTITY CASCADE`);
-            await fn(db, kind);
+            await fn(db, kind, url);
           },
         });
       }

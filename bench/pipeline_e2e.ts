@@ -1,0 +1,318 @@
+/**
+ * End to end, as AURA runs (issue 5's target): a closed candle published on
+ * "klines" by ingest → the entry order sent to the paper exchange, through
+ * the engine host with its stages in their Web Workers (strategy, execution),
+ * the bus on the main thread, and the trades, intents and runtime in the
+ * database. 100 active strategies of 10 users on 4 symbols enter on every
+ * other candle — all of them on the same candle, the burst that matters —
+ * and exit on the candles between. Latency is each trade's own stored trace:
+ * `entrySentAt − klineReceivedAt`, stamped with sub-millisecond wall time in
+ * both threads. Also: the worst case where every strategy exits and
+ * re-enters on the same candle (the entry then waits for its exit).
+ *
+ * Storage: embedded PGlite (the zero-set-up default) and Postgres (set
+ * `DATABASE_URL`, or a local server at 127.0.0.1 — skipped with a line when
+ * none answers). Buses: memory, Redis Streams (REDIS_URL or 127.0.0.1 db 15)
+ * and Deno KV queues.
+ *
+ * Run: `deno run -A bench/pipeline_e2e.ts`.
+ *
+ * @module
+ */
+
+import postgres from "postgres";
+import { Redis } from "ioredis";
+import { KvBus } from "../adapters/bus/kv.ts";
+import { MemoryBus } from "../adapters/bus/memory.ts";
+import { RedisStreamsBus } from "../adapters/bus/redis_streams.ts";
+import { configSchema } from "../config.ts";
+import { migrate } from "../db/migrate.ts";
+import { openPglite } from "../db/pglite.ts";
+import type { Db } from "../db/port.ts";
+import { openPostgres } from "../db/postgres.ts";
+import { createStrategy } from "../db/strategies.ts";
+import { createUser } from "../db/users.ts";
+import { preciseNow, systemClock } from "../engine/clock.ts";
+import { klineClosed } from "../engine/events.ts";
+import type { Bus } from "../engine/ports/bus.ts";
+import { startEngine } from "../engine_host.ts";
+import { configureLogging } from "../logger.ts";
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2025, 0, 1);
+const SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
+const STRATEGIES = 100;
+const USERS = 10;
+
+interface Storage {
+  name: string;
+  open(): Promise<{ db: Db; url?: string; close(): Promise<void> }>;
+}
+
+interface BusChoice {
+  name: string;
+  open(): Promise<{ bus: Bus; close(): Promise<void> }>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+async function seed(db: Db, reenter: boolean): Promise<void> {
+  await db.query(
+    "TRUNCATE users, strategies, strategy_runtime, trades, order_intents RESTART IDENTITY CASCADE",
+  );
+  const users: number[] = [];
+  for (let u = 0; u < USERS; u++) {
+    users.push(
+      (await createUser(db, {
+        username: `e2e${u}`,
+        email: `e2e${u}@x.io`,
+        passwordHash: "x",
+      })).id,
+    );
+  }
+  const threshold = { value: 100.5 };
+  for (let i = 0; i < STRATEGIES; i++) {
+    const s = await createStrategy(db, users[i % USERS]!, {
+      name: `e2e ${i}`,
+      symbol: SYMBOLS[i % SYMBOLS.length]!,
+      interval: "1m",
+      // Alternating candles: enter above 100.5, exit below (or, re-entering, always both).
+      entryConditions: [{
+        left: { indicator: "PRICE" },
+        op: ">",
+        right: reenter ? { value: 0 } : threshold,
+      }],
+      exitConditions: [{
+        left: { indicator: "PRICE" },
+        op: reenter ? ">" : "<",
+        right: reenter ? { value: 0 } : threshold,
+      }],
+      riskParams: {
+        positionSizeUsd: 100,
+        takeProfitPercent: 50,
+        stopLossPercent: 50,
+        maxDrawdownPercent: 100,
+      },
+    });
+    await db.query("UPDATE strategies SET is_active = TRUE WHERE id = $1", [s.id]);
+  }
+}
+
+async function until(condition: () => Promise<boolean> | boolean, what: string, ms = 30_000) {
+  const deadline = performance.now() + ms;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** One run: `rounds` candles per symbol; entry latencies of every round after the first entry round. */
+async function run(
+  storage: Storage,
+  busChoice: BusChoice,
+  options: { rounds: number; reenter: boolean },
+): Promise<Record<string, number>> {
+  const store = await storage.open();
+  const { db } = store;
+  await seed(db, options.reenter);
+  const { bus, close: closeBus } = await busChoice.open();
+  const config = configSchema.parse({
+    AURA_MARKET_DATA: "none",
+    AURA_DATA_DIR: await Deno.makeTempDir(),
+    BINANCE_REST_URL: "http://127.0.0.1:9",
+    AURA_PAPER_BALANCE_USDT: "100000000",
+    LOG_LEVEL: "ERROR",
+    ...(store.url ? { DATABASE_URL: store.url } : {}),
+  });
+  const engine = await startEngine({ config, db, clock: systemClock, bus });
+  const entryRounds: number[] = [];
+  let expectedTrades = 0;
+  try {
+    for (let r = 0; r < options.rounds; r++) {
+      const openTime = T0 + r * MINUTE;
+      const entering = options.reenter || r % 2 === 0;
+      const price = options.reenter ? String(100 + (r % 5)) : entering ? "101" : "100";
+      for (const symbol of SYMBOLS) {
+        await bus.publish(
+          "klines",
+          klineClosed({
+            symbol,
+            interval: "1m",
+            openTime,
+            closeTime: openTime + MINUTE - 1,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: "1",
+          }, preciseNow(systemClock)),
+        );
+      }
+      if (entering) {
+        expectedTrades += STRATEGIES;
+        entryRounds.push(r);
+      }
+      // Every entry protected (or every exit closed) before the next candle, as a minute apart would.
+      await until(async () => {
+        const [row] = await db.query(
+          `SELECT count(*)::int AS trades,
+             count(*) FILTER (WHERE status = 'OPEN' AND oco_list_client_order_id IS NULL)::int
+               AS unprotected,
+             count(*) FILTER (WHERE status = 'OPEN')::int AS open
+           FROM trades`,
+        );
+        const open = Number(row!.open);
+        return Number(row!.trades) === expectedTrades && Number(row!.unprotected) === 0 &&
+          (entering ? open === STRATEGIES : open === 0);
+      }, `round ${r}`);
+      await until(() => engine.health().strategy.pendingWrites === 0, "runtime writes");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await engine.stop();
+    await closeBus();
+  }
+  const rows = await db.query("SELECT latency FROM trades ORDER BY id");
+  await store.close();
+  await Deno.remove(config.AURA_DATA_DIR, { recursive: true }).catch(() => {});
+  // The first entry round warms up the JIT and the database's plans.
+  const measured = rows.slice(STRATEGIES).map((r) => {
+    const l = r.latency as Record<string, number>;
+    return { sent: l.entrySentAt! - l.klineReceivedAt!, signal: l.signalAt! - l.klineReceivedAt! };
+  });
+  const sent = measured.map((m) => m.sent).sort((a, b) => a - b);
+  const signal = measured.map((m) => m.signal).sort((a, b) => a - b);
+  return {
+    candle_to_entry_sent_p50_ms: percentile(sent, 0.5),
+    candle_to_entry_sent_p99_ms: percentile(sent, 0.99),
+    candle_to_entry_sent_max_ms: sent.at(-1) ?? NaN,
+    candle_to_signal_p99_ms: percentile(signal, 0.99),
+    entries_measured: sent.length,
+    rss_mb: Deno.memoryUsage().rss / 1024 / 1024,
+  };
+}
+
+async function postgresUrl(): Promise<string | null> {
+  const base = Deno.env.get("DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+  try {
+    await admin`DROP DATABASE IF EXISTS aura_bench_e2e WITH (FORCE)`;
+    await admin`CREATE DATABASE aura_bench_e2e`;
+    const url = new URL(base);
+    url.pathname = "/aura_bench_e2e";
+    return url.toString();
+  } catch {
+    return null;
+  } finally {
+    await admin.end();
+  }
+}
+
+async function redisUrl(): Promise<string | null> {
+  const url = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379/15";
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return url;
+  } catch {
+    return null;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Runs the end-to-end scenarios and returns figures keyed `<storage> <bus> <figure>`.
+ *
+ * @example
+ * ```ts
+ * const figures = await benchPipelineEndToEnd();
+ * console.log(figures["postgres memory candle_to_entry_sent_p99_ms"]);
+ * ```
+ */
+export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
+  configureLogging({ level: "ERROR" });
+  const storages: Storage[] = [{
+    name: "pglite",
+    async open() {
+      const db = await openPglite();
+      await migrate(db);
+      return { db, close: () => db.close() };
+    },
+  }];
+  const pg = await postgresUrl();
+  if (pg) {
+    storages.unshift({
+      name: "postgres",
+      async open() {
+        const db = openPostgres(pg);
+        await migrate(db);
+        return { db, url: pg, close: () => db.close() };
+      },
+    });
+  } else console.log("pipeline_e2e postgres: skipped (no Postgres at DATABASE_URL or 127.0.0.1)");
+  const buses: BusChoice[] = [{
+    name: "memory",
+    open: () => {
+      const bus = new MemoryBus();
+      return Promise.resolve({ bus, close: () => bus.close() });
+    },
+  }];
+  const redis = await redisUrl();
+  if (redis) {
+    buses.push({
+      name: "redis",
+      open: () => {
+        const prefix = `aura:bench:${crypto.randomUUID().slice(0, 8)}`;
+        const bus = new RedisStreamsBus({ url: redis, prefix, blockMs: 200 });
+        return Promise.resolve({
+          bus,
+          async close() {
+            await bus.close();
+            const client = new Redis(redis);
+            const keys = await client.keys(`${prefix}:*`);
+            if (keys.length) await client.del(...keys);
+            client.disconnect();
+          },
+        });
+      },
+    });
+  } else console.log("pipeline_e2e redis: skipped (no Redis)");
+  buses.push({
+    name: "kv",
+    async open() {
+      const bus = await KvBus.open(":memory:");
+      return { bus, close: () => bus.close() };
+    },
+  });
+
+  const figures: Record<string, number> = {};
+  for (const storage of storages) {
+    for (const bus of buses) {
+      // KV queues cost ~50 ms a hop: a few rounds show it.
+      const rounds = bus.name === "kv" ? 6 : 20;
+      const result = await run(storage, bus, { rounds, reenter: false });
+      for (const [k, v] of Object.entries(result)) figures[`${storage.name} ${bus.name} ${k}`] = v;
+    }
+    const worst = await run(storage, buses[0]!, { rounds: 8, reenter: true });
+    for (const [k, v] of Object.entries(worst)) {
+      figures[`${storage.name} memory re-entering ${k}`] = v;
+    }
+  }
+  return figures;
+}
+
+if (import.meta.main) {
+  const figures = await benchPipelineEndToEnd();
+  for (const [name, value] of Object.entries(figures)) {
+    console.log(`pipeline_e2e ${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+  }
+}
