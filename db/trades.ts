@@ -154,16 +154,46 @@ export interface OpenTradeInput {
 }
 
 /**
- * Records an OPEN trade. Idempotent on the signal id: recording the same
- * entry twice returns the existing row.
+ * An order intent marked DONE by the same statement that records its outcome
+ * in `trades` (a single statement is atomic: no transaction, one round trip).
  */
-export async function insertOpenTrade(db: Queryable, t: OpenTradeInput): Promise<TradeRecord> {
+export interface IntentDone {
+  /** The intent's client id. */
+  clientOrderId: string;
+  /** The exchange's answer, stored as the intent's result. */
+  result: Record<string, unknown>;
+}
+
+// `$n` of the intent's client id and result: the statement's last two parameters.
+function doneCte(first: number, tradeId: string): string {
+  return `done AS (UPDATE order_intents SET status = 'DONE', result = $${first + 1},
+       trade_id = COALESCE(${tradeId}, trade_id), updated_at = NOW()
+     WHERE client_order_id = $${first} RETURNING 1)`;
+}
+
+/**
+ * Records an OPEN trade. Idempotent on the signal id: recording the same
+ * entry twice returns the existing row. With `done`, the entry intent is
+ * marked DONE (with the trade's id) in the same statement.
+ */
+export async function insertOpenTrade(
+  db: Queryable,
+  t: OpenTradeInput,
+  done?: IntentDone,
+): Promise<TradeRecord> {
   const rows = await db.query(
-    `INSERT INTO trades (user_id, strategy_id, symbol, status, is_paper, signal_id,
-       client_order_id_entry, binance_order_id_entry, entry_price, quantity, entry_fee, fees,
-       entry_timestamp, latency)
-     VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
-     ON CONFLICT (signal_id) DO NOTHING RETURNING ${COLUMNS}`,
+    `WITH ins AS (
+       INSERT INTO trades (user_id, strategy_id, symbol, status, is_paper, signal_id,
+         client_order_id_entry, binance_order_id_entry, entry_price, quantity, entry_fee, fees,
+         entry_timestamp, latency)
+       VALUES ($1, $2, $3, 'OPEN', $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
+       ON CONFLICT (signal_id) DO NOTHING RETURNING ${COLUMNS}
+     ), row AS (
+       SELECT * FROM ins
+       UNION ALL
+       SELECT ${COLUMNS} FROM trades WHERE signal_id = $5 AND NOT EXISTS (SELECT 1 FROM ins)
+     )${done ? `, ${doneCte(13, "(SELECT id FROM row)")}` : ""}
+     SELECT * FROM row`,
     [
       t.userId,
       t.strategyId,
@@ -177,13 +207,10 @@ export async function insertOpenTrade(db: Queryable, t: OpenTradeInput): Promise
       t.entryFee,
       t.entryTimestamp,
       t.latency ?? null,
+      ...(done ? [done.clientOrderId, done.result] : []),
     ],
   );
-  if (rows[0]) return toTrade(rows[0]);
-  const existing = await db.query(`SELECT ${COLUMNS} FROM trades WHERE signal_id = $1`, [
-    t.signalId,
-  ]);
-  return toTrade(existing[0]!);
+  return toTrade(rows[0]!);
 }
 
 /** Records the OCO that protects an open trade. */
@@ -198,11 +225,12 @@ export async function setTradeOco(
     stopLimitPrice: string;
     latency?: Record<string, number>;
   },
+  done?: IntentDone,
 ): Promise<void> {
   await db.query(
-    `UPDATE trades SET binance_order_id_oco = $2, oco_list_client_order_id = $3,
-       take_profit_price = $4, stop_loss_price = $5, stop_limit_price = $6,
-       latency = COALESCE($7, latency), updated_at = NOW()
+    `${done ? `WITH ${doneCte(8, "$1::int")} ` : ""}UPDATE trades SET binance_order_id_oco = $2,
+       oco_list_client_order_id = $3, take_profit_price = $4, stop_loss_price = $5,
+       stop_limit_price = $6, latency = COALESCE($7, latency), updated_at = NOW()
      WHERE id = $1`,
     [
       tradeId,
@@ -212,11 +240,15 @@ export async function setTradeOco(
       oco.stopLossPrice,
       oco.stopLimitPrice,
       oco.latency ?? null,
+      ...(done ? [done.clientOrderId, done.result] : []),
     ],
   );
 }
 
-/** Closes an OPEN trade; returns false when it was not OPEN (idempotent close). */
+/**
+ * Closes an OPEN trade; returns false when it was not OPEN (idempotent
+ * close). With `done`, the exit intent is marked DONE in the same statement.
+ */
 export async function closeTrade(
   db: Queryable,
   tradeId: number,
@@ -230,9 +262,12 @@ export async function closeTrade(
     binanceOrderIdExit?: string | null;
     failureReason?: string | null;
   },
+  done?: IntentDone,
 ): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE trades SET status = $2, exit_price = $3, exit_timestamp = $4, pnl = $5,
+    `${
+      done ? `WITH ${doneCte(10, "NULL::int")} ` : ""
+    }UPDATE trades SET status = $2, exit_price = $3, exit_timestamp = $4, pnl = $5,
        exit_fee = $6, fees = entry_fee + $6::numeric, client_order_id_exit = COALESCE($7, client_order_id_exit),
        binance_order_id_exit = COALESCE($8, binance_order_id_exit),
        failure_reason = COALESCE($9, failure_reason), updated_at = NOW()
@@ -247,6 +282,7 @@ export async function closeTrade(
       close.clientOrderIdExit ?? null,
       close.binanceOrderIdExit ?? null,
       close.failureReason ?? null,
+      ...(done ? [done.clientOrderId, done.result] : []),
     ],
   );
   return rows.length > 0;

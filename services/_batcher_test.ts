@@ -25,7 +25,7 @@ Deno.test("Batcher caps a batch and rejects each item of a failing one", async (
     batches.push(items);
     if (items.includes(3)) return Promise.reject(new Error("bad batch"));
     return Promise.resolve(items);
-  }, 2);
+  }, { maxBatch: 2 });
   const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.load(n)));
   assert.deepEqual(batches, [[1, 2], [3, 4]]);
   assert.deepEqual(results.map((r) => r.status), [
@@ -40,4 +40,21 @@ Deno.test("Batcher refuses a batch that returns the wrong number of results", as
   const batcher = new Batcher<number, number>(() => Promise.resolve([1]));
   const results = await Promise.allSettled([batcher.load(1), batcher.load(2)]);
   assert.ok(results.every((r) => r.status === "rejected"));
+});
+
+Deno.test("Batcher with parallel batches serves a request arriving mid-batch at once", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const started: number[][] = [];
+  const batcher = new Batcher<number, number>(async (items) => {
+    started.push(items);
+    if (items.includes(1)) await held;
+    return items;
+  }, { parallel: 2 });
+  const first = batcher.load(1);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(await batcher.load(2), 2, "not held behind the first batch");
+  release();
+  assert.equal(await first, 1);
+  assert.deepEqual(started, [[1], [2]]);
 });

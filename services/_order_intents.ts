@@ -160,26 +160,6 @@ export async function findTradeBySignal(
   return rows[0] ? toTrade(rows[0]) : null;
 }
 
-/** Realized P&L of a strategy's closed trades (decimal string). */
-export async function realizedPnlOf(db: Queryable, strategyId: number): Promise<string> {
-  const rows = await db.query(
-    `SELECT COALESCE(SUM(pnl), 0)::text AS pnl FROM trades
-     WHERE strategy_id = $1 AND status <> 'OPEN' AND pnl IS NOT NULL`,
-    [strategyId],
-  );
-  return trimDecimal(String(rows[0]?.pnl ?? "0"));
-}
-
-/** The breaker's persisted peak equity, null when never evaluated. */
-export async function loadPeakEquity(db: Queryable, strategyId: number): Promise<number | null> {
-  const rows = await db.query(
-    "SELECT peak_equity::text AS peak FROM strategy_runtime WHERE strategy_id = $1",
-    [strategyId],
-  );
-  const peak = rows[0]?.peak;
-  return peak === null || peak === undefined ? null : Number(peak);
-}
-
 /** Persists the breaker's peak equity (the strategy stage owns the other columns). */
 export async function savePeakEquity(
   db: Queryable,
@@ -260,8 +240,6 @@ export interface SignalContext {
   isActive: boolean;
   /** Halted by the breaker. */
   halted: boolean;
-  /** The strategy's risk parameters as stored. */
-  riskParams: Record<string, unknown> | null;
   /** The OPEN trade of the strategy, if any. */
   openTradeId: number | null;
   /** Status of the intent under the signal's own client id, null when none (not handled yet). */
@@ -285,7 +263,7 @@ export async function loadSignalContexts(
   if (lookups.length === 0) return [];
   const rows = await db.query(
     `SELECT x.ord, s.id IS NOT NULL AS found, COALESCE(s.is_active, FALSE) AS is_active,
-       s.halted_at IS NOT NULL AS halted, s.risk_params, u.trading_mode,
+       s.halted_at IS NOT NULL AS halted, u.trading_mode,
        (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
          AS active_key_id,
        (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
@@ -336,7 +314,7 @@ export async function claimEntries(
      ), ctx AS (
        SELECT x.ord, x.client_order_id, s.id IS NOT NULL AS found,
          COALESCE(s.is_active, FALSE) AS is_active, s.halted_at IS NOT NULL AS halted,
-         s.risk_params, u.trading_mode,
+         u.trading_mode,
          (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
            AS active_key_id,
          (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
@@ -379,7 +357,6 @@ function toContext(row: Record<string, unknown> | undefined): SignalContext {
     found: row?.found === true,
     isActive: row?.is_active === true,
     halted: row?.halted === true,
-    riskParams: (row?.risk_params as Record<string, unknown> | null | undefined) ?? null,
     openTradeId: row?.open_trade_id == null ? null : Number(row.open_trade_id),
     ownIntentStatus: (row?.own_status as IntentStatus | null | undefined) ?? null,
     tradingMode: row?.trading_mode === "live" ? "live" : "paper",
@@ -393,4 +370,51 @@ export async function dropUnsentIntent(db: Queryable, clientOrderId: string): Pr
     "DELETE FROM order_intents WHERE client_order_id = $1 AND status = 'PENDING' AND kind = 'ENTRY'",
     [clientOrderId],
   );
+}
+
+/** What the drawdown breaker reads of a strategy, in one statement. */
+export interface BreakerInputs {
+  /** Strategy name (for the halt message). */
+  name: string;
+  /** Symbol. */
+  symbol: string;
+  /** Halted already. */
+  halted: boolean;
+  /** Stored risk parameters. */
+  riskParams: Record<string, unknown>;
+  /** Persisted peak equity, null when never evaluated. */
+  peakEquity: number | null;
+  /** Realized P&L of its closed trades (decimal string). */
+  realizedPnl: string;
+  /** Its OPEN trade, if any. */
+  openTradeId: number | null;
+}
+
+/** The breaker's inputs of a user's strategy; null when it is not theirs. */
+export async function loadBreakerInputs(
+  db: Queryable,
+  userId: number,
+  strategyId: number,
+): Promise<BreakerInputs | null> {
+  const rows = await db.query(
+    `SELECT s.name, s.symbol, s.halted_at IS NOT NULL AS halted, s.risk_params,
+       (SELECT r.peak_equity::text FROM strategy_runtime r WHERE r.strategy_id = s.id) AS peak,
+       (SELECT COALESCE(SUM(t.pnl), 0)::text FROM trades t
+         WHERE t.strategy_id = s.id AND t.status <> 'OPEN' AND t.pnl IS NOT NULL) AS realized,
+       (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
+         ORDER BY t.id DESC LIMIT 1) AS open_trade_id
+     FROM strategies s WHERE s.id = $1 AND s.user_id = $2`,
+    [strategyId, userId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    name: String(row.name),
+    symbol: String(row.symbol),
+    halted: row.halted === true,
+    riskParams: row.risk_params as Record<string, unknown>,
+    peakEquity: row.peak == null ? null : Number(row.peak),
+    realizedPnl: trimDecimal(String(row.realized ?? "0")),
+    openTradeId: row.open_trade_id == null ? null : Number(row.open_trade_id),
+  };
 }

@@ -9,14 +9,8 @@
  */
 
 import type { Db } from "../db/port.ts";
-import { getStrategy, haltStrategy } from "../db/strategies.ts";
-import {
-  closeTrade,
-  failTrade,
-  findOpenTradeForStrategy,
-  type TradeRecord,
-  type TradeStatus,
-} from "../db/trades.ts";
+import { haltStrategy } from "../db/strategies.ts";
+import { closeTrade, failTrade, type TradeRecord, type TradeStatus } from "../db/trades.ts";
 import type { Clock } from "../engine/clock.ts";
 import { AuraError } from "../engine/errors.ts";
 import { createEvent, type OrderEvent as BusEvent } from "../engine/events.ts";
@@ -35,12 +29,12 @@ import type { OcoLeg, Order } from "../engine/ports/exchange.ts";
 import type { RiskParams } from "../engine/strategy/rules.ts";
 import { createLogger } from "../logger.ts";
 import {
+  findTradeById,
   finishIntent,
   getIntent,
   type IntentRecord,
   listTradeIntents,
-  loadPeakEquity,
-  realizedPnlOf,
+  loadBreakerInputs,
   recordIntent,
   savePeakEquity,
 } from "./_order_intents.ts";
@@ -223,10 +217,12 @@ export class PositionCloser {
       exitFee,
     });
     const exitTimestamp = new Date(this.#now());
-    const closed = await this.#d.db.transaction(async (tx) => {
-      let changed: boolean;
-      if (status === "FAILED") {
-        changed = (await tx.query(
+    const done = exitIntentId
+      ? { clientOrderId: exitIntentId, result: { order: exitOrder } }
+      : null;
+    const closed = status === "FAILED"
+      ? await this.#d.db.transaction(async (tx) => {
+        const changed = (await tx.query(
           "SELECT 1 FROM trades WHERE id = $1 AND status = 'OPEN'",
           [trade.id],
         )).length > 0;
@@ -236,21 +232,20 @@ export class PositionCloser {
           pnl,
           exitFee,
         });
-      } else {
-        changed = await closeTrade(tx, trade.id, {
-          status,
-          exitPrice: fill.price,
-          exitTimestamp,
-          pnl,
-          exitFee,
-          clientOrderIdExit: fill.clientOrderId,
-          binanceOrderIdExit: handle.isPaper ? null : fill.orderId,
-          failureReason: reason,
-        });
-      }
-      if (exitIntentId) await finishIntent(tx, exitIntentId, "DONE", { order: exitOrder });
-      return changed;
-    });
+        if (done) await finishIntent(tx, done.clientOrderId, "DONE", done.result);
+        return changed;
+      })
+      // One statement closes the trade and completes its exit intent.
+      : await closeTrade(this.#d.db, trade.id, {
+        status,
+        exitPrice: fill.price,
+        exitTimestamp,
+        pnl,
+        exitFee,
+        clientOrderIdExit: fill.clientOrderId,
+        binanceOrderIdExit: handle.isPaper ? null : fill.orderId,
+        failureReason: reason,
+      }, done ?? undefined);
     if (!closed) return;
     log.info("Trade closed", { tradeId: trade.id, status, pnl });
     const owner = {
@@ -292,17 +287,19 @@ export class PositionCloser {
    * no exposure the user did not re-approve) and publish `strategy_halted`.
    */
   async checkBreaker(handle: ExchangeHandle, strategyId: number, userId: number): Promise<void> {
-    const strategy = await getStrategy(this.#d.db, userId, strategyId);
-    if (!strategy || strategy.haltedAt !== null) return;
-    const risk = strategy.riskParams as RiskParams;
-    const open = await findOpenTradeForStrategy(this.#d.db, strategyId);
-    const unrealized = open
+    const strategy = await loadBreakerInputs(this.#d.db, userId, strategyId);
+    if (!strategy || strategy.halted) return;
+    const risk = strategy.riskParams as unknown as RiskParams;
+    const open = strategy.openTradeId === null
+      ? null
+      : await findTradeById(this.#d.db, strategy.openTradeId);
+    const unrealized = open?.status === "OPEN"
       ? unrealizedPnl(open, await handle.exchange.getLastPrice(open.symbol))
       : "0";
-    const peak = await loadPeakEquity(this.#d.db, strategyId);
+    const peak = strategy.peakEquity;
     const decision = evaluateBreaker({
       allocation: String(risk.positionSizeUsd),
-      realizedPnl: await realizedPnlOf(this.#d.db, strategyId),
+      realizedPnl: strategy.realizedPnl,
       unrealizedPnl: unrealized,
       peakEquity: peak,
       resetPeak: peak !== null && peak <= 0,
@@ -320,7 +317,9 @@ export class PositionCloser {
     // peak restarts from the equity at the next evaluation (0 marks that).
     await savePeakEquity(this.#d.db, strategyId, 0);
     log.warn("Drawdown breaker tripped", { strategyId, drawdown });
-    if (open) await this.flatten(handle, open, "CLOSED_MANUAL", "max drawdown reached");
+    if (open?.status === "OPEN") {
+      await this.flatten(handle, open, "CLOSED_MANUAL", "max drawdown reached");
+    }
     await this.#d.publish(createEvent("strategy_halted", {
       id: `strategy_halted:${strategyId}:${this.#now()}`,
       occurredAt: this.#now(),

@@ -126,8 +126,10 @@ export class ExecutionService {
   constructor(deps: ExecutionDeps) {
     this.#d = deps;
     this.closer = new PositionCloser(deps);
-    this.#contexts = new Batcher((lookups) => loadSignalContexts(deps.db, lookups));
-    this.#claims = new Batcher((claims) => claimEntries(deps.db, claims));
+    // A Postgres pool serves batches side by side; PGlite has one connection.
+    const parallel = deps.db.kind === "postgres" ? 4 : 1;
+    this.#contexts = new Batcher((lookups) => loadSignalContexts(deps.db, lookups), { parallel });
+    this.#claims = new Batcher((claims) => claimEntries(deps.db, claims), { parallel });
   }
 
   /** Sizes of the batches the hot path made so far (benches). */
@@ -337,7 +339,7 @@ export class ExecutionService {
     };
     const trade = await this.adoptEntry(handle, intent, order, rules, latency);
     await this.#crash("entry_recorded");
-    await this.protect(handle, trade, risk);
+    await this.protect(handle, trade, risk, order);
   }
 
   /** Plans, claims and sends an entry; null when nothing was sent. */
@@ -383,6 +385,7 @@ export class ExecutionService {
       release();
       throw error;
     }
+    latency.intentRecordedAt = this.#stamp();
     const { context } = claim;
     if (!claim.created) {
       release();
@@ -470,7 +473,7 @@ export class ExecutionService {
 
   /**
    * Records the OPEN trade of a filled entry and marks its intent DONE, in
-   * one transaction (idempotent: the trade is unique per signal).
+   * one statement (idempotent: the trade is unique per signal).
    */
   async adoptEntry(
     handle: ExchangeHandle,
@@ -479,24 +482,20 @@ export class ExecutionService {
     rules: SymbolRules,
     latency: Record<string, number> | undefined,
   ): Promise<TradeRecord> {
-    const trade = await this.#d.db.transaction(async (tx) => {
-      const trade = await insertOpenTrade(tx, {
-        userId: intent.userId,
-        strategyId: intent.strategyId!,
-        symbol: order.symbol,
-        isPaper: handle.isPaper,
-        signalId: intent.signalId,
-        clientOrderIdEntry: order.clientOrderId,
-        binanceOrderIdEntry: handle.isPaper ? paperOrderNumber(order.clientOrderId) : order.orderId,
-        entryPrice: order.avgPrice,
-        quantity: order.executedQty,
-        entryFee: feeInQuote(order.commission, order.commissionAsset, order.avgPrice, rules),
-        entryTimestamp: new Date(order.updateTime || this.#now()),
-        ...(latency ? { latency } : {}),
-      });
-      await finishIntent(tx, intent.clientOrderId, "DONE", { order }, trade.id);
-      return trade;
-    });
+    const trade = await insertOpenTrade(this.#d.db, {
+      userId: intent.userId,
+      strategyId: intent.strategyId!,
+      symbol: order.symbol,
+      isPaper: handle.isPaper,
+      signalId: intent.signalId,
+      clientOrderIdEntry: order.clientOrderId,
+      binanceOrderIdEntry: handle.isPaper ? paperOrderNumber(order.clientOrderId) : order.orderId,
+      entryPrice: order.avgPrice,
+      quantity: order.executedQty,
+      entryFee: feeInQuote(order.commission, order.commissionAsset, order.avgPrice, rules),
+      entryTimestamp: new Date(order.updateTime || this.#now()),
+      ...(latency ? { latency } : {}),
+    }, { clientOrderId: intent.clientOrderId, result: { order } });
     return trade;
   }
 
@@ -505,10 +504,15 @@ export class ExecutionService {
    * exits at market when the price is already past a leg or the position
    * cannot be protected, and rolls back after {@link ExecutionDeps.ocoAttempts} failures.
    */
-  async protect(handle: ExchangeHandle, trade: TradeRecord, risk: RiskParams): Promise<void> {
+  async protect(
+    handle: ExchangeHandle,
+    trade: TradeRecord,
+    risk: RiskParams,
+    filledEntry?: Order,
+  ): Promise<void> {
     const { exchange } = handle;
     const rules = await exchange.getSymbolRules(trade.symbol);
-    const entry = await this.entryOrderOf(trade);
+    const entry = filledEntry ?? await this.entryOrderOf(trade);
     const tries = this.#d.ocoAttempts ?? 3;
     let lastError: unknown = null;
     for (let i = 0; i < tries; i++) {
@@ -582,17 +586,14 @@ export class ExecutionService {
       }
       await this.#crash("oco_sent");
       const latency = { ...(trade.latency ?? {}), ocoAckAt: this.#stamp() };
-      await this.#d.db.transaction(async (tx) => {
-        await setTradeOco(tx, trade.id, {
-          orderListId: list.orderListId,
-          listClientOrderId: ids.ocoList,
-          takeProfitPrice: plan.takeProfitPrice,
-          stopLossPrice: plan.stopPrice,
-          stopLimitPrice: plan.stopLimitPrice,
-          latency,
-        });
-        await finishIntent(tx, ids.ocoList, "DONE", { list }, trade.id);
-      });
+      await setTradeOco(this.#d.db, trade.id, {
+        orderListId: list.orderListId,
+        listClientOrderId: ids.ocoList,
+        takeProfitPrice: plan.takeProfitPrice,
+        stopLossPrice: plan.stopPrice,
+        stopLimitPrice: plan.stopLimitPrice,
+        latency,
+      }, { clientOrderId: ids.ocoList, result: { list } });
       await this.#publishOpened(trade, ids.ocoList, plan);
       return;
     }

@@ -37,6 +37,9 @@ import {
 
 const log = createLogger("strategy");
 
+/** Closed candles handled at once (one per pair closing at the same time). */
+export const KLINE_WINDOW = 64;
+
 /** Who holds kline streams open (the ingest stage). */
 export interface StreamHolder {
   /** Adds a holder of (symbol, interval). */
@@ -123,7 +126,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   const index = new FanoutIndex<Slot>();
   const counters = { candles: 0, signals: 0, lastKlineAt: null as number | null };
   let stopped = false;
-  const writer = new RuntimeWriter(deps.db);
+  const writer = new RuntimeWriter(deps.db, () => deps.onProgress?.());
   // Strategy changes are applied one at a time, in order.
   let changes: Promise<void> = Promise.resolve();
 
@@ -279,6 +282,9 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
       (event) => event.type === "kline_closed" ? onKline(event) : undefined,
       new Deduper({ capacity: 5_000 }),
     ),
+    // Candles of every pair closing together are evaluated at once: each is
+    // evaluated synchronously on delivery (so in order), only its publish is awaited.
+    { concurrency: KLINE_WINDOW },
   );
 
   const active = (await listActiveStrategies(deps.db)).filter(mine);
@@ -334,12 +340,15 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
  */
 class RuntimeWriter {
   readonly #db: Db;
+  readonly #onSaved: () => void;
   #dirty = new Map<number, RuntimeRow>();
+  readonly #latest = new Map<number, number>();
   #running: Promise<void> | null = null;
   #quiet = true;
 
-  constructor(db: Db) {
+  constructor(db: Db, onSaved: () => void) {
     this.#db = db;
+    this.#onSaved = onSaved;
   }
 
   get pending(): number {
@@ -347,6 +356,12 @@ class RuntimeWriter {
   }
 
   mark(row: RuntimeRow): void {
+    // Candles of a pair are evaluated in order, but their publishes may settle out of
+    // order: never let an older snapshot replace a newer one.
+    const latest = this.#latest.get(row.strategyId);
+    const at = row.lastCandleCloseTime ?? -1;
+    if (latest !== undefined && at < latest) return;
+    this.#latest.set(row.strategyId, at);
     this.#dirty.set(row.strategyId, row);
     this.#quiet = false;
     this.#running ??= this.#drain();
@@ -354,6 +369,7 @@ class RuntimeWriter {
 
   forget(strategyId: number): void {
     this.#dirty.delete(strategyId);
+    this.#latest.delete(strategyId);
   }
 
   async flush(): Promise<void> {
@@ -378,6 +394,7 @@ class RuntimeWriter {
       }
     } finally {
       this.#running = null;
+      this.#onSaved();
     }
   }
 }
