@@ -13,6 +13,7 @@
  * @module
  */
 
+import { shardOf } from "./engine/shard.ts";
 import { KvBus } from "./adapters/bus/kv.ts";
 import { MemoryBus } from "./adapters/bus/memory.ts";
 import { RedisStreamsBus } from "./adapters/bus/redis_streams.ts";
@@ -131,15 +132,6 @@ export interface Engine {
 /** The bus AURA_BUS asks for: explicit, else redis with REDIS_URL, else memory. */
 export function busKindOf(config: Pick<Config, "AURA_BUS" | "REDIS_URL">): BusKind {
   return config.AURA_BUS ?? (config.REDIS_URL ? "redis" : "memory");
-}
-
-/** Parses AURA_ENGINE_SHARD ("index/count"); the index must be below the count. */
-export function shardOf(value: string): { index: number; count: number } {
-  const [index, count] = value.split("/").map(Number) as [number, number];
-  if (!(index < count)) {
-    throw new Error(`AURA_ENGINE_SHARD "${value}": the index must be below the count`);
-  }
-  return { index, count };
 }
 
 /** Opens the configured bus. */

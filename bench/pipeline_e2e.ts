@@ -208,7 +208,9 @@ async function run(
       }
       expectedTrades += entries;
       open += entries - exits;
-      // Every entry protected (or every exit closed) before the next candle, as a minute apart would.
+      // Every entry protected (or every exit closed) before the next candle, as a minute apart
+      // would; polled only once the candle's work is done, so polling does not load the database.
+      await new Promise((resolve) => setTimeout(resolve, 40));
       await until(
         async () => {
           const [row] = await db.query(

@@ -53,6 +53,8 @@ export interface ReconcileDeps {
   service: ExecutionService;
   /** Publishes on "orders". */
   publish(event: BusEvent): Promise<void>;
+  /** Whether this process executes for a user (its engine shard; default every user). */
+  owns?: (userId: number) => boolean;
   /** How long an unseen entry may still be in flight, ms (default {@link IN_FLIGHT_MS}). */
   inFlightMs?: number;
 }
@@ -73,11 +75,13 @@ export interface ReconciliationReport {
   findings: ReconciliationFinding[];
 }
 
-/** Reconciles every user with PENDING intents or OPEN trades. */
+/** Reconciles every user (of this shard) with PENDING intents or OPEN trades. */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconciliationReport[]> {
   const pending = await listPendingIntents(deps.db);
   const open = await listAllOpenTrades(deps.db);
-  const users = [...new Set([...pending.map((i) => i.userId), ...open.map((t) => t.userId)])];
+  const owns = deps.owns ?? (() => true);
+  const users = [...new Set([...pending.map((i) => i.userId), ...open.map((t) => t.userId)])]
+    .filter(owns);
   const reports: ReconciliationReport[] = [];
   for (const userId of users.sort((a, b) => a - b)) {
     const intents = pending.filter((i) => i.userId === userId);

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { groupSuffix, owns, shardOf } from "../engine/shard.ts";
 import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
 import { type MessagePortLike, PortBus } from "../adapters/bus/worker_bridge.ts";
 import type { Config } from "../config.ts";
@@ -105,6 +106,9 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
     publish,
     ...(options.crashPoint ? { crashPoint: options.crashPoint } : {}),
   });
+  // Over a shared Redis bus, each engine process executes for its own users only.
+  const shard = shardOf(config.AURA_ENGINE_SHARD);
+  const suffix = groupSuffix(shard);
   const health: ExecutionHealth = { ok: true, signals: 0, lastReconcileAt: null };
   let reconciling: Promise<void> | null = null;
   const reconcileNow = () => {
@@ -114,6 +118,7 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       exchanges,
       service,
       publish,
+      owns: (userId) => owns(shard, userId),
       ...(options.inFlightMs !== undefined ? { inFlightMs: options.inFlightMs } : {}),
     })
       .then(() => {
@@ -140,9 +145,9 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   subscriptions.push(
     await bus.subscribe(
       "signals",
-      "execution",
+      `execution${suffix}`,
       idempotent(async (event) => {
-        if (event.type !== "trade_signal") return;
+        if (event.type !== "trade_signal" || !owns(shard, event.userId)) return;
         health.signals++;
         await service.handleSignal(event);
       }, new Deduper()),
@@ -152,10 +157,11 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   );
   // Paper markets move on closed klines of any interval, but a candle that
   // overlaps one already fed (a 1h after its 1m candles) is skipped, so a leg
-  // is never triggered by a range from before the OCO existed.
+  // is never triggered by a range from before the OCO existed. Each shard feeds its
+  // own paper books every candle (a group of its own).
   const fedUntil = new Map<string, number>();
   subscriptions.push(
-    await bus.subscribe("klines", "execution-paper", async (event) => {
+    await bus.subscribe("klines", `execution-paper${suffix}`, async (event) => {
       if (event.type !== "kline_closed") return;
       if (event.kline.openTime <= (fedUntil.get(event.symbol) ?? -1)) return;
       fedUntil.set(event.symbol, event.kline.closeTime);

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { groupSuffix, owns, type Shard, SOLE_SHARD } from "../engine/shard.ts";
 import { Deduper, idempotent } from "../adapters/bus/dedupe.ts";
 import { KlineHistory } from "../adapters/market/history.ts";
 import { type MessagePortLike, PortBus } from "../adapters/bus/worker_bridge.ts";
@@ -69,7 +70,7 @@ export interface StrategyStageDeps {
    * share a Redis bus: strategy id mod `count` = `index` (default 0 of 1).
    * Each shard consumes every candle in consumer groups of its own.
    */
-  shard?: { index: number; count: number };
+  shard?: Shard;
   /** Called after each candle and each strategy start (a worker reports its health with it). */
   onProgress?: () => void;
 }
@@ -264,9 +265,9 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     if (!keepSnapshot) await clearRuntimeState(deps.db, id);
   };
 
-  const shard = deps.shard ?? { index: 0, count: 1 };
-  const mine = (s: StrategyRecord) => s.id % shard.count === shard.index;
-  const suffix = shard.count === 1 ? "" : `-${shard.index}of${shard.count}`;
+  const shard = deps.shard ?? SOLE_SHARD;
+  const mine = (s: StrategyRecord) => owns(shard, s.id);
+  const suffix = groupSuffix(shard);
   const orders = await deps.bus.subscribe(
     "orders",
     `strategy-positions${suffix}`,
@@ -464,7 +465,7 @@ export interface StrategyWorkerInit {
   /** Log level of the worker's own logger. */
   logLevel?: LogLevel;
   /** The process's shard of the strategies. */
-  shard?: { index: number; count: number };
+  shard?: Shard;
 }
 
 // Run as a Web Worker: the bus comes over postMessage (PortBus), database
