@@ -17,12 +17,12 @@ import { createEvent, type OrderEvent as BusEvent } from "../engine/events.ts";
 import {
   closeStatusOf,
   evaluateBreaker,
-  feeInQuote,
   sellableQuantity,
   toEventLeg,
   tradePnl,
   unrealizedPnl,
 } from "../engine/execution/mod.ts";
+import { quoteFee } from "./_fees.ts";
 import { clientOrderId } from "../engine/orders/client_ids.ts";
 import { addDecimals, toDecimalString } from "../engine/orders/decimal.ts";
 import type { OcoLeg, Order } from "../engine/ports/exchange.ts";
@@ -208,7 +208,7 @@ export class PositionCloser {
     exitOrder: Order | null,
   ): Promise<void> {
     const rules = await handle.exchange.getSymbolRules(trade.symbol);
-    const exitFee = feeInQuote(fill.commission, fill.commissionAsset, fill.price, rules);
+    const exitFee = await quoteFee(handle.exchange, fill, fill.price, rules);
     const pnl = tradePnl({
       entryPrice: trade.entryPrice,
       entryFee: trade.entryFee,

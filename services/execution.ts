@@ -36,7 +36,8 @@ import { insertOpenTrade, setTradeOco, type TradeRecord } from "../db/trades.ts"
 import { type Clock, preciseNow } from "../engine/clock.ts";
 import { AuraError, isAuraError } from "../engine/errors.ts";
 import type { OrderEvent as BusEvent, TradeSignal } from "../engine/events.ts";
-import { decideSignal, feeInQuote, levelsOnTicks } from "../engine/execution/mod.ts";
+import { decideSignal, levelsOnTicks } from "../engine/execution/mod.ts";
+import { quoteFee } from "./_fees.ts";
 import { stableHash, tradeClientIds } from "../engine/orders/client_ids.ts";
 import { addDecimals, compareDecimals, subtractDecimals } from "../engine/orders/decimal.ts";
 import type { SymbolRules } from "../engine/orders/filters.ts";
@@ -492,7 +493,7 @@ export class ExecutionService {
       binanceOrderIdEntry: handle.isPaper ? paperOrderNumber(order.clientOrderId) : order.orderId,
       entryPrice: order.avgPrice,
       quantity: order.executedQty,
-      entryFee: feeInQuote(order.commission, order.commissionAsset, order.avgPrice, rules),
+      entryFee: await quoteFee(handle.exchange, order, order.avgPrice, rules),
       entryTimestamp: new Date(order.updateTime || this.#now()),
       ...(latency ? { latency } : {}),
     }, { clientOrderId: intent.clientOrderId, result: { order } });

@@ -102,7 +102,9 @@ async function main(): Promise<void> {
     hostname: values.hostname,
     seed: Number(values.seed),
     feeRate: Number(values["fee-rate"]),
-    commissionAsset: values["commission-asset"] === "base" ? "base" : "quote",
+    commissionAsset: values["commission-asset"] === "base" || values["commission-asset"] === "bnb"
+      ? values["commission-asset"]
+      : "quote",
     klineUpdates: Number(values["kline-updates"]),
     symbols: [...new Set([...Object.keys(KNOWN_SYMBOLS), ...markets.map((m) => m.symbol)])],
   });

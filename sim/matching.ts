@@ -28,8 +28,13 @@ export { triggersOnFall } from "./triggers.ts";
 export interface MatchingOptions {
   /** Commission rate per fill, e.g. `"0.001"`. */
   feeRate: string;
-  /** `base`: BUY commission is charged in the base asset (Binance's default); `quote`: always in quote. */
-  commissionAsset: "quote" | "base";
+  /**
+   * `base`: BUY commission is charged in the base asset (Binance's default);
+   * `quote`: always in quote; `bnb`: paid in BNB at a 25 % discount, valued at
+   * the last BNB price in the symbol's quote, when the account holds enough BNB
+   * (else as `base`, as Binance falls back).
+   */
+  commissionAsset: "quote" | "base" | "bnb";
   /** Random source for generated client order ids. */
   random: SeededRandom;
   /** Server time, ms. */

@@ -425,3 +425,44 @@ Deno.test("[sim] order lists are found by list client id and listed in allOrderL
     assert.equal(missing.body.code, -2013);
   }, { balances: { BTC: "0.001" } });
 });
+
+Deno.test("[sim] with commissionAsset bnb fees are paid in BNB at 75 % of the rate, falling back to base without BNB", async () => {
+  await withSim(async (sim) => {
+    const buy = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "0.01",
+    });
+    // 600 USDT × 0.1 % × 0.75 = 0.45 USDT = 0.00075 BNB at 600.
+    assert.equal(buy.body.fills[0].commission, "0.00075000");
+    assert.equal(buy.body.fills[0].commissionAsset, "BNB");
+    const sell = await signed(sim, "POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "MARKET",
+      quantity: "0.01",
+    });
+    assert.equal(sell.body.fills[0].commissionAsset, "BNB");
+    const account = await signed(sim, "GET", "/api/v3/account", { omitZeroBalances: "true" });
+    assert.deepEqual(account.body.balances, [
+      { asset: "USDT", free: "10000.00000000", locked: "0.00000000" },
+      { asset: "BNB", free: "0.00150000", locked: "0.00000000" },
+    ]);
+    // 0.0015 BNB left pays one more 0.00075 fee, then the BUY pays in base.
+    for (const expected of ["BNB", "BNB", "BTC"]) {
+      const next = await signed(sim, "POST", "/api/v3/order", {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: "0.01",
+      });
+      assert.equal(next.body.fills[0].commissionAsset, expected);
+    }
+  }, {
+    commissionAsset: "bnb",
+    symbols: ["BTCUSDT", "BNBUSDT"],
+    startPrices: { BTCUSDT: "60000", BNBUSDT: "600" },
+    balances: { USDT: "10000", BNB: "0.003" },
+  });
+});

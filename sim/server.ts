@@ -42,8 +42,8 @@ export interface SimulatorOptions {
   startPrices?: Record<string, string>;
   /** Commission rate per fill (default 0.001 = 0.1%). */
   feeRate?: number;
-  /** `base`: BUY commission charged in the base asset; `quote` (default): always in quote. */
-  commissionAsset?: "quote" | "base";
+  /** `base`: BUY commission charged in the base asset; `quote` (default): always in quote; `bnb`: in BNB at 75 % of the rate when the account holds enough (see MatchingOptions). */
+  commissionAsset?: "quote" | "base" | "bnb";
   /**
    * Kline updates with `x: false` sent before each closed kline of a pushed
    * candle (default 0): lets tests check that clients act on closed candles only.

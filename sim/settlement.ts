@@ -1,7 +1,7 @@
 /**
  * Settling one fill: balances move exactly (decimal strings), commission is
  * charged at the engine's rate (in quote, or in base for a BUY when
- * `commissionAsset` is `base`, as Binance does without BNB), and the trade is
+ * `commissionAsset` is `base`, as Binance does without BNB, or in BNB), and the trade is
  * recorded and reported.
  *
  * @module
@@ -9,6 +9,8 @@
 
 import {
   addDecimals,
+  compareDecimals,
+  divideDecimals,
   multiplyDecimals,
   roundToIncrement,
   subtractDecimals,
@@ -21,6 +23,32 @@ import { rulesFor } from "./symbols.ts";
 
 function negate(value: string): string {
   return value.startsWith("-") ? value.slice(1) : `-${value}`;
+}
+
+/** BNB's discount on commission (Binance: 25 %). */
+export const BNB_FEE_DISCOUNT = "0.75";
+
+/**
+ * The commission in BNB when the engine charges BNB, the market has a BNB
+ * price in `quoteAsset` and the account holds that much free BNB; else null.
+ */
+function bnbCommission(
+  engine: MatchingEngine,
+  account: Account,
+  quoteAsset: string,
+  quoteQty: string,
+): string | null {
+  if (engine.options.commissionAsset !== "bnb") return null;
+  const bnbPrice = quoteAsset === "BNB" ? "1" : engine.market.lastPrice(`BNB${quoteAsset}`);
+  if (bnbPrice === undefined) return null;
+  const inQuote = multiplyDecimals(
+    multiplyDecimals(quoteQty, engine.options.feeRate),
+    BNB_FEE_DISCOUNT,
+  );
+  const fee = fixed8(
+    roundToIncrement(divideDecimals(inQuote, bnbPrice, 12), "0.00000001", "nearest"),
+  );
+  return compareDecimals(fee, "0") > 0 && account.canAfford("BNB", fee) ? fee : null;
 }
 
 /**
@@ -42,23 +70,27 @@ export function settleFill(
   const now = order.type === "MARKET" ? order.time : engine.options.now();
   const qty = order.origQty;
   const quoteQty = fixed8(multiplyDecimals(qty, price));
-  const chargeBase = order.side === "BUY" && engine.options.commissionAsset === "base";
-  const commission = fixed8(
+  const bnb = bnbCommission(engine, account, rules.quoteAsset, quoteQty);
+  const chargeBase = bnb === null && order.side === "BUY" &&
+    engine.options.commissionAsset !== "quote";
+  const commission = bnb ?? fixed8(
     roundToIncrement(
       multiplyDecimals(chargeBase ? qty : quoteQty, engine.options.feeRate),
       "0.00000001",
       "nearest",
     ),
   );
+  if (bnb !== null) account.debit("BNB", bnb);
+  const quoteFee = bnb === null && !chargeBase ? commission : "0";
   if (order.side === "BUY") {
-    const cost = chargeBase ? quoteQty : fixed8(addDecimals(quoteQty, commission));
+    const cost = fixed8(addDecimals(quoteQty, quoteFee));
     if (strict) account.debit(rules.quoteAsset, cost);
     else account.credit(rules.quoteAsset, negate(cost));
     account.credit(rules.baseAsset, chargeBase ? subtractDecimals(qty, commission) : qty);
   } else {
     if (strict) account.debit(rules.baseAsset, qty);
     else account.credit(rules.baseAsset, negate(qty));
-    account.credit(rules.quoteAsset, subtractDecimals(quoteQty, commission));
+    account.credit(rules.quoteAsset, subtractDecimals(quoteQty, quoteFee));
   }
   account.updateTime = now;
   const fill: Fill = {
@@ -66,7 +98,7 @@ export function settleFill(
     qty,
     quoteQty,
     commission,
-    commissionAsset: chargeBase ? rules.baseAsset : rules.quoteAsset,
+    commissionAsset: bnb !== null ? "BNB" : chargeBase ? rules.baseAsset : rules.quoteAsset,
     tradeId: engine.nextTradeId(order.symbol),
     time: now,
     isMaker,

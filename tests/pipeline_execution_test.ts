@@ -231,6 +231,43 @@ suite.test("simulator: ccxt entry gets a fee-aware OCO; the polled TP fill close
   }
 });
 
+suite.test("simulator: fees paid in BNB are valued at BNBUSDT; the OCO sells the whole entry", async (db) => {
+  const sim = await startSimulator({
+    symbols: ["BTCUSDT", "BNBUSDT"],
+    startPrices: { BTCUSDT: "50000", BNBUSDT: "500" },
+    commissionAsset: "bnb",
+  });
+  sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000", BNB: "1" });
+  const rig = await startRig(db, { sim });
+  try {
+    const signal = signalOf(rig, "ENTRY", T0);
+    await rig.bus.publish("signals", signal);
+    await waitFor(() => rig.events.find((e) => e.type === "trade_opened"), "trade_opened");
+    const orders = sim.orders(SIM_KEY) as { clientOrderId: string; origQty: string }[];
+    const tp = orders.find((o) => o.clientOrderId === tradeClientIds(signal.id).takeProfit)!;
+    assert.equal(Number(tp.origQty), 0.002); // nothing taken from the base asset
+    const [open] = await tradesOf(db, rig.userId);
+    // 100 USDT × 0.1 % × 0.75 = 0.075 USDT, paid as 0.00015 BNB at 500.
+    assert.equal(open!.entryFee, "0.075");
+    sim.pushCandle("BTCUSDT", {
+      openTime: T0,
+      closeTime: T0 + 59_999,
+      open: "50000",
+      high: "51500",
+      low: "49900",
+      close: "51200",
+      volume: "3",
+    });
+    const closed = await waitForTrade(db, rig.userId, "CLOSED_TP");
+    // 0.002 × 51000 = 102, − 0.0765 (0.000153 BNB), − 100, − 0.075.
+    assert.equal(closed.pnl, "1.8485");
+    assert.equal(closed.fees, "0.1515");
+  } finally {
+    await rig.close();
+    await sim.close();
+  }
+});
+
 suite.test("simulator: an EXIT signal cancels the OCO, sells at market and closes CLOSED_SIGNAL", async (db) => {
   const sim = await startSimulator({ startPrices: { BTCUSDT: "50000" } });
   sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000" });

@@ -7,6 +7,7 @@ import {
   decideSignal,
   evaluateBreaker,
   feeInQuote,
+  feeNeedsPrice,
   levelsOnTicks,
   sellableQuantity,
   toEventLeg,
@@ -50,10 +51,14 @@ function list(tp: Partial<Order>, sl: Partial<Order>, status: OrderList["status"
   };
 }
 
-Deno.test("feeInQuote() converts a base-asset commission at the fill price and ignores BNB", () => {
+Deno.test("feeInQuote() converts a base-asset commission at the fill price, BNB at its own price", () => {
   assert.equal(feeInQuote("0.1", "USDT", "50000", PAIR), "0.1");
   assert.equal(feeInQuote("0.000002", "BTC", "50000", PAIR), "0.1");
-  assert.equal(feeInQuote("0.0003", "BNB", "50000", PAIR), "0");
+  assert.equal(feeInQuote("0.0003", "BNB", "50000", PAIR), "0"); // price unknown
+  assert.equal(feeInQuote("0.00015", "BNB", "50000", PAIR, "500"), "0.075");
+  assert.equal(feeNeedsPrice("0.00015", "BNB", PAIR), true);
+  assert.equal(feeNeedsPrice("0", "BNB", PAIR), false);
+  assert.equal(feeNeedsPrice("0.1", "USDT", PAIR), false);
 });
 
 Deno.test("sellableQuantity() subtracts a base commission and floors to the step", () => {

@@ -28,19 +28,37 @@ export const MONEY_INCREMENT = "0.0000000001";
 
 /**
  * A commission in the quote asset: as is when charged in quote, times `price`
- * when charged in base. Other assets (BNB) count as 0: their price is unknown here.
+ * when charged in base, times `assetPrice` (the commission asset's price in
+ * the quote, e.g. BNBUSDT) when charged in a third asset such as BNB — and 0
+ * when that price is unknown.
+ *
+ * @example
+ * ```ts
+ * const pair = { baseAsset: "BTC", quoteAsset: "USDT" };
+ * feeInQuote("0.00075", "BNB", "60000", pair, "600"); // "0.45"
+ * ```
  */
 export function feeInQuote(
   commission: string,
   commissionAsset: string,
   price: string,
   pair: AssetPair,
+  assetPrice: string | null = null,
 ): string {
   if (commissionAsset === pair.quoteAsset) return commission;
-  if (commissionAsset === pair.baseAsset) {
-    return roundToIncrement(multiplyDecimals(commission, price), MONEY_INCREMENT, "nearest");
-  }
-  return "0";
+  const rate = commissionAsset === pair.baseAsset ? price : assetPrice;
+  if (rate === null) return "0";
+  return roundToIncrement(multiplyDecimals(commission, rate), MONEY_INCREMENT, "nearest");
+}
+
+/** True when a commission is in neither asset of the pair (BNB), so its price must be looked up. */
+export function feeNeedsPrice(
+  commission: string,
+  commissionAsset: string,
+  pair: AssetPair,
+): boolean {
+  return commissionAsset !== pair.quoteAsset && commissionAsset !== pair.baseAsset &&
+    commissionAsset !== "" && !/^0(\.0*)?$/.test(commission);
 }
 
 /** The base quantity an entry left to sell: executed minus base commission, floored to step. */
