@@ -6,13 +6,17 @@
  */
 import type { Queryable } from "./port.ts";
 
-/** A trade's status (the design's list plus CLOSED_SIGNAL). */
+/**
+ * A trade's status: the design's list plus CLOSED_SIGNAL (the exit conditions
+ * closed it) and CLOSED_DUST (too small to sell: written off at the last price).
+ */
 export type TradeStatus =
   | "OPEN"
   | "CLOSED_TP"
   | "CLOSED_SL"
   | "CLOSED_MANUAL"
   | "CLOSED_SIGNAL"
+  | "CLOSED_DUST"
   | "FAILED";
 
 /** A stored trade. */

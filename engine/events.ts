@@ -132,7 +132,7 @@ export const EventSchema = z.discriminatedUnion("type", [
     ...owner,
     type: z.literal("trade_closed"),
     tradeId: text,
-    status: z.enum(["CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL", "CLOSED_SIGNAL"]),
+    status: z.enum(["CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL", "CLOSED_SIGNAL", "CLOSED_DUST"]),
     entryPrice: decimal,
     exitPrice: decimal,
     quantity: decimal,

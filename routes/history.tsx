@@ -18,6 +18,7 @@ const STATUSES: TradeStatus[] = [
   "CLOSED_SL",
   "CLOSED_SIGNAL",
   "CLOSED_MANUAL",
+  "CLOSED_DUST",
   "FAILED",
 ];
 const SORTS = ["entry_timestamp", "exit_timestamp", "pnl", "symbol"] as const;

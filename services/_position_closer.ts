@@ -5,6 +5,12 @@
  * written to the trade, the events that tell the UI and the strategy stage,
  * and the live drawdown breaker evaluated after every close.
  *
+ * Dust: when the exchange refuses the market sell as too small (TRADE_002:
+ * below LOT_SIZE minQty, or notional below the market NOTIONAL minimum after a
+ * fall through the stop), the trade closes `CLOSED_DUST` at the last price
+ * with no exit fee and the reason saying what is left in the account — not an
+ * exit retried forever on a position nobody can sell.
+ *
  * @module
  */
 
@@ -12,11 +18,12 @@ import type { Db } from "../db/port.ts";
 import { haltStrategy } from "../db/strategies.ts";
 import { closeTrade, failTrade, type TradeRecord, type TradeStatus } from "../db/trades.ts";
 import type { Clock } from "../engine/clock.ts";
-import { AuraError } from "../engine/errors.ts";
+import { AuraError, isAuraError } from "../engine/errors.ts";
 import { createEvent, type OrderEvent as BusEvent } from "../engine/events.ts";
 import {
   closeStatusOf,
   evaluateBreaker,
+  MONEY_INCREMENT,
   sellableQuantity,
   toEventLeg,
   tradePnl,
@@ -24,7 +31,12 @@ import {
 } from "../engine/execution/mod.ts";
 import { quoteFee } from "./_fees.ts";
 import { clientOrderId } from "../engine/orders/client_ids.ts";
-import { addDecimals, toDecimalString } from "../engine/orders/decimal.ts";
+import {
+  addDecimals,
+  multiplyDecimals,
+  roundToIncrement,
+  toDecimalString,
+} from "../engine/orders/decimal.ts";
 import type { OcoLeg, Order } from "../engine/ports/exchange.ts";
 import type { RiskParams } from "../engine/strategy/rules.ts";
 import { createLogger } from "../logger.ts";
@@ -150,13 +162,63 @@ export class PositionCloser {
       clientOrderId: request.clientOrderId,
     });
     if (!order) {
-      order = await exchange.marketSell({
-        symbol: trade.symbol,
-        quantity,
-        clientOrderId: request.clientOrderId,
-      });
+      try {
+        order = await exchange.marketSell({
+          symbol: trade.symbol,
+          quantity,
+          clientOrderId: request.clientOrderId,
+        });
+      } catch (error) {
+        // Below LOT_SIZE or the market NOTIONAL minimum: no exchange will take it.
+        if (!isAuraError(error, "TRADE_002")) throw error;
+        return await this.#writeOffDust(handle, trade, intent, quantity, error);
+      }
     }
     await this.closeFromExit(handle, trade, intent, order);
+  }
+
+  /**
+   * A position too small to sell (dust): closed CLOSED_DUST at the last price
+   * with no exit fee, so the strategy is free to trade again and the loss is
+   * shown; the coins stay in the account (Binance can convert dust to BNB).
+   */
+  async #writeOffDust(
+    handle: ExchangeHandle,
+    trade: TradeRecord,
+    intent: IntentRecord,
+    quantity: string,
+    refusal: AuraError,
+  ): Promise<void> {
+    const rules = await handle.exchange.getSymbolRules(trade.symbol);
+    const price = await handle.exchange.getLastPrice(trade.symbol);
+    const left = `${quantity} ${rules.baseAsset} left in the account`;
+    log.warn("Position too small to sell: written off", {
+      tradeId: trade.id,
+      quantity,
+      price,
+      refusal: refusal.message,
+    });
+    await this.#close(
+      handle,
+      trade,
+      "CLOSED_DUST",
+      {
+        price,
+        quantity,
+        quoteQty: roundToIncrement(multiplyDecimals(quantity, price), MONEY_INCREMENT, "nearest"),
+        commission: "0",
+        commissionAsset: rules.quoteAsset,
+        orderId: "",
+        clientOrderId: "",
+      },
+      `unsellable (${refusal.message}); ${left}`,
+      intent.clientOrderId,
+      null,
+      {
+        refused: refusal.message,
+        code: refusal.code,
+      },
+    );
   }
 
   /** Closes a trade from its filled exit order, as the EXIT intent asked. */
@@ -206,6 +268,7 @@ export class PositionCloser {
     reason: string | null,
     exitIntentId: string | null,
     exitOrder: Order | null,
+    refusal?: Record<string, unknown>,
   ): Promise<void> {
     const rules = await handle.exchange.getSymbolRules(trade.symbol);
     const exitFee = await quoteFee(handle.exchange, fill, fill.price, rules);
@@ -218,7 +281,7 @@ export class PositionCloser {
     });
     const exitTimestamp = new Date(this.#now());
     const done = exitIntentId
-      ? { clientOrderId: exitIntentId, result: { order: exitOrder } }
+      ? { clientOrderId: exitIntentId, result: refusal ?? { order: exitOrder } }
       : null;
     const closed = status === "FAILED"
       ? await this.#d.db.transaction(async (tx) => {
@@ -242,8 +305,9 @@ export class PositionCloser {
         exitTimestamp,
         pnl,
         exitFee,
-        clientOrderIdExit: fill.clientOrderId,
-        binanceOrderIdExit: handle.isPaper ? null : fill.orderId,
+        // A written-off position has no exit order.
+        clientOrderIdExit: fill.clientOrderId || null,
+        binanceOrderIdExit: handle.isPaper || !fill.orderId ? null : fill.orderId,
         failureReason: reason,
       }, done ?? undefined);
     if (!closed) return;

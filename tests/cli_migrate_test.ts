@@ -19,7 +19,7 @@ Deno.test("deno task migrate applies migrations once, then reports the database 
   try {
     const first = await run({ AURA_DATA_DIR: dir });
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^Applied 0001/);
+    assert.match(first.stdout, /^Applied 0001.*0002/);
     const second = await run({ AURA_DATA_DIR: dir });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stdout, "Database is up to date");

@@ -178,6 +178,42 @@ suite.test("paper: after a switch to live, the open paper trade is reconciled an
   }
 });
 
+suite.test("paper: a position fallen below the NOTIONAL minimum is written off CLOSED_DUST, and the strategy trades again", async (db) => {
+  // A 60 % loss of the position: the breaker (at 90 %) stays quiet.
+  const risk = { ...RISK, positionSizeUsd: 10, maxDrawdownPercent: 90 };
+  const rig = await startRig(db, { risk });
+  try {
+    await rig.stage.service.handleSignal(signalOf(rig, "ENTRY", T0, { risk }));
+    const handle = await rig.stage.exchanges.forUser(rig.userId);
+    // A gap far through the stop, with no candle to trigger it: 0.0002 BTC is now 4 USDT.
+    handle.paper!.setPrice("BTCUSDT", "20000");
+    await rig.stage.service.handleSignal(signalOf(rig, "EXIT", T0 + 60_000, { risk }));
+    const [trade] = await tradesOf(db, rig.userId);
+    assert.equal(trade!.status, "CLOSED_DUST");
+    assert.equal(trade!.exitPrice, "20000");
+    assert.equal(trade!.pnl, "-6.01"); // 0.0002 × 20000 − 10 − 0.01 entry fee
+    assert.equal(trade!.exitFee, "0");
+    assert.match(trade!.failureReason ?? "", /0\.0002 BTC left in the account/);
+    assert.equal((await handle.exchange.getOpenOrderLists()).length, 0, "the OCO was cancelled");
+    assert.equal((await handle.exchange.getBalances()).BTC?.free, "0.0002");
+    const exit = await db.query("SELECT status, result FROM order_intents WHERE kind = 'EXIT'");
+    assert.equal(exit[0]!.status, "DONE");
+    assert.equal((exit[0]!.result as { code: string }).code, "TRADE_002");
+    const closed = await waitFor(
+      () => rig.events.find((e) => e.type === "trade_closed"),
+      "trade_closed",
+    );
+    assert.equal(closed.type === "trade_closed" && closed.status, "CLOSED_DUST");
+    await rig.stage.service.handleSignal(
+      signalOf(rig, "ENTRY", T0 + 120_000, { risk, price: "20000" }),
+    );
+    const trades = await tradesOf(db, rig.userId);
+    assert.deepEqual(trades.map((t) => t.status), ["CLOSED_DUST", "OPEN"]);
+  } finally {
+    await rig.close();
+  }
+});
+
 suite.test("paper: a redelivered ENTRY signal places no second order", async (db) => {
   const rig = await startRig(db);
   try {

@@ -67,6 +67,7 @@ export function statusLabel(status: string): string {
     CLOSED_SL: "Stop-loss",
     CLOSED_SIGNAL: "Exit signal",
     CLOSED_MANUAL: "Manual",
+    CLOSED_DUST: "Dust (unsellable)",
     FAILED: "Failed",
   };
   return labels[status] ?? status;

@@ -27,6 +27,7 @@ import {
 import { DEFAULT_FEE_RATE, feeFor } from "../../engine/orders/fees.ts";
 import {
   checkLotSize,
+  checkNotional,
   parseSymbolRules,
   type SymbolRules,
   validateMarketBuyQuote,
@@ -214,6 +215,8 @@ export class PaperExchange implements Exchange {
       const rules = this.#rulesOf(command.symbol, action);
       const price = this.#priceOf(command.symbol, action);
       checkLotSize(rules, command.quantity, action);
+      // Binance refuses a market sell below the NOTIONAL minimum (dust), so does paper.
+      checkNotional(rules, multiplyDecimals(command.quantity, price), true, action);
       const order = this.#book.fillMarket(
         rules,
         "SELL",

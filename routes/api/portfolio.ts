@@ -62,7 +62,15 @@ const SORT = {
 export const HistoryQuery = z.object({
   strategyId: z.coerce.number().int().positive().optional().describe("Only this strategy"),
   symbol: z.string().regex(/^[A-Z0-9]{2,20}$/, "must be a symbol such as BTCUSDT").optional(),
-  status: z.enum(["OPEN", "CLOSED_TP", "CLOSED_SL", "CLOSED_MANUAL", "CLOSED_SIGNAL", "FAILED"])
+  status: z.enum([
+    "OPEN",
+    "CLOSED_TP",
+    "CLOSED_SL",
+    "CLOSED_MANUAL",
+    "CLOSED_SIGNAL",
+    "CLOSED_DUST",
+    "FAILED",
+  ])
     .optional().describe("Only this status (default: every closed status)"),
   from: date.optional().describe("Entries at or after (ISO)"),
   to: date.optional().describe("Entries before (ISO)"),
