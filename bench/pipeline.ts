@@ -8,11 +8,9 @@
  * Scenarios: 100 strategies on 10 symbols over the in-memory bus (target
  * p99 ≤ 5 ms per candle), the same over Redis Streams and Deno KV queues, and
  * 1,000 strategies over 100 symbols whose candles close at the same moment
- * (target: all signals within 50 ms of the candles' arrival). Then, end to
- * end (issue 5), the memory and Redis 100-strategy scenarios again with the
- * real execution stage on the paper exchange: candle received → each entry
- * order sent (`candle_to_entry_sent_p50_ms` / `_p99_ms`; target p99 ≤ 5 ms on
- * the memory bus). Prints plain lines and the process RSS.
+ * (target: all signals within 50 ms of the candles' arrival). Prints plain
+ * lines and the process RSS. Candle → entry order sent, end to end through
+ * the workers, is bench/pipeline_e2e.ts.
  *
  * Run: `deno run -A bench/pipeline.ts` (Redis at REDIS_URL or 127.0.0.1 db 15;
  * skipped with a line when absent).
@@ -21,7 +19,6 @@
  */
 
 import { Redis } from "ioredis";
-import { PaperExchange } from "../adapters/exchange/paper.ts";
 import { KvBus } from "../adapters/bus/kv.ts";
 import { MemoryBus } from "../adapters/bus/memory.ts";
 import { RedisStreamsBus } from "../adapters/bus/redis_streams.ts";
@@ -35,8 +32,6 @@ import { klineClosed } from "../engine/events.ts";
 import { KNOWN_SYMBOLS } from "../engine/orders/known_symbols.ts";
 import type { Bus } from "../engine/ports/bus.ts";
 import { configureLogging } from "../logger.ts";
-import type { Config } from "../config.ts";
-import { startExecutionStage } from "../workers/execution.ts";
 import { startStrategyStage } from "../workers/strategy.ts";
 
 const MINUTE = 60_000;
@@ -187,109 +182,7 @@ async function run(db: Db, s: Scenario): Promise<Record<string, number>> {
 }
 
 /** Strategies per user in the end-to-end scenarios (execution is serialized per user). */
-const E2E_USERS = 10;
 
-/**
- * End to end: a closed candle published on "klines" → each entry order sent
- * to the paper exchange, through the real strategy stage and the real
- * execution stage (signals, exits, entries, OCOs, all recorded in PGlite).
- * The entry time is taken where the service calls the paper exchange's
- * `marketBuyQuote`; with one candle per symbol in flight, the entry belongs
- * to its symbol's current candle. Each candle makes every strategy exit and
- * re-enter, so the figure includes queueing behind the exits and entries of
- * the user's other strategies.
- */
-async function runEndToEnd(
-  db: Db,
-  s: Scenario,
-): Promise<Record<string, number>> {
-  await seed(db, s.strategies, s.symbols, E2E_USERS);
-  await db.query("TRUNCATE trades, order_intents RESTART IDENTITY CASCADE");
-  const { bus, cleanup } = await s.bus();
-  const sentAt = new Map<string, number>(); // symbol → performance.now() of its current candle
-  const latencies: number[] = [];
-  let entries = 0;
-  const original = PaperExchange.prototype.marketBuyQuote;
-  // Measurement only: notes when the entry leaves, then forwards unchanged.
-  PaperExchange.prototype.marketBuyQuote = function (command) {
-    latencies.push(performance.now() - sentAt.get(command.symbol)!);
-    entries++;
-    return original.call(this, command);
-  };
-  const config = {
-    BINANCE_REST_URL: "http://127.0.0.1:9",
-    AURA_PAPER_BALANCE_USDT: 100_000_000,
-  } as unknown as Config;
-  let execution;
-  let stage;
-  try {
-    execution = await startExecutionStage({
-      bus,
-      db,
-      clock: systemClock,
-      config,
-      secrets: null,
-      reconcileIntervalMs: 3_600_000,
-    });
-    stage = await startStrategyStage({
-      db,
-      bus,
-      clock: systemClock,
-      history: {
-        latest: () => Promise.resolve([]),
-        since: () => Promise.resolve({ klines: [], complete: true }),
-      },
-    });
-    for (let r = 0; r < s.rounds; r++) {
-      const openTime = T0 + r * MINUTE;
-      for (let i = 0; i < s.symbols; i++) {
-        const symbol = symbolName(i);
-        const price = String(100 + (r % 5));
-        sentAt.set(symbol, performance.now());
-        await bus.publish(
-          "klines",
-          klineClosed({
-            symbol,
-            interval: "1m",
-            openTime,
-            closeTime: openTime + MINUTE - 1,
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume: "1",
-          }, Date.now()),
-        );
-      }
-      const expected = (r + 1) * s.strategies;
-      const deadline = performance.now() + 20_000;
-      while (entries < expected && performance.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      if (entries < expected) {
-        throw new Error(`${s.name} e2e: round ${r} timed out (${entries}/${expected})`);
-      }
-      // Let OCOs and runtime writes of this round settle before the next close.
-      await execution.service.idle();
-      while (stage.health().pendingWrites > 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    }
-  } finally {
-    await stage?.stop();
-    await execution?.stop();
-    PaperExchange.prototype.marketBuyQuote = original;
-    await cleanup();
-  }
-  const skip = Math.min(3, Math.floor(s.rounds / 5)) * s.strategies;
-  const sorted = latencies.slice(skip).sort((a, b) => a - b);
-  return {
-    candle_to_entry_sent_p50_ms: percentile(sorted, 0.5),
-    candle_to_entry_sent_p99_ms: percentile(sorted, 0.99),
-    candle_to_entry_sent_max_ms: sorted.at(-1) ?? NaN,
-    entries,
-  };
-}
 
 async function redisAvailable(url: string): Promise<boolean> {
   const client = new Redis(url, {
@@ -376,15 +269,6 @@ export async function benchPipeline(): Promise<Record<string, number>> {
   try {
     for (const scenario of scenarios) {
       const result = await run(db, scenario);
-      for (const [k, v] of Object.entries(result)) figures[`${scenario.name} ${k}`] = v;
-    }
-    for (const scenario of scenarios) {
-      if (scenario.strategies !== 100 || scenario.name.startsWith("kv")) continue;
-      const result = await runEndToEnd(db, {
-        ...scenario,
-        symbols: KNOWN.length,
-        rounds: 8,
-      });
       for (const [k, v] of Object.entries(result)) figures[`${scenario.name} ${k}`] = v;
     }
   } finally {
