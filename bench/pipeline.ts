@@ -183,7 +183,6 @@ async function run(db: Db, s: Scenario): Promise<Record<string, number>> {
 
 /** Strategies per user in the end-to-end scenarios (execution is serialized per user). */
 
-
 async function redisAvailable(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,

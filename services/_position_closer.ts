@@ -49,7 +49,7 @@ import {
   loadBreakerInputs,
   recordIntent,
   savePeakEquity,
-} from "./_order_intents.ts";
+} from "../db/order_intents.ts";
 import type { ExchangeHandle } from "./exchange_factory.ts";
 
 const log = createLogger("execution");

@@ -59,7 +59,7 @@ import {
   recordIntent,
   type SignalContext,
   type SignalLookup,
-} from "./_order_intents.ts";
+} from "../db/order_intents.ts";
 import { Batcher } from "./_batcher.ts";
 import { Lanes } from "./_lanes.ts";
 import type { ExchangeHandle, ExchangeSource } from "./exchange_factory.ts";

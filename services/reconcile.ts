@@ -35,7 +35,7 @@ import {
   type IntentRecord,
   listPendingIntents,
   listTradeIntents,
-} from "./_order_intents.ts";
+} from "../db/order_intents.ts";
 import type { ExchangeFactory, ExchangeHandle } from "./exchange_factory.ts";
 import { type ExecutionService, fillOf } from "./execution.ts";
 

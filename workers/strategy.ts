@@ -34,7 +34,7 @@ import {
   loadRuntime,
   type RuntimeRow,
   saveRuntime,
-} from "./_strategy_runtime.ts";
+} from "../db/strategy_runtime.ts";
 
 const log = createLogger("strategy");
 

@@ -12,7 +12,7 @@ import { createTestApp, type TestApp, type TestAppOptions } from "./api.ts";
 import { createStrategy, type StrategyInput } from "../../db/strategies.ts";
 import { closeTrade, insertOpenTrade, setTradeOco } from "../../db/trades.ts";
 import { insertBacktest } from "../../db/backtests.ts";
-import { finishIntent, recordIntent } from "../../services/_order_intents.ts";
+import { finishIntent, recordIntent } from "../../db/order_intents.ts";
 import type { Db } from "../../db/port.ts";
 
 /** Where Debian installs Chromium. */

@@ -1,12 +1,12 @@
 /**
- * SQL of the strategy_runtime table as the strategy worker uses it: the last
- * processed candle and the indicator snapshot per strategy. (Kept beside the
- * worker because it is its only user; it would move to db/ with a second one.)
+ * SQL of the strategy_runtime table as the strategy stage uses it: the last
+ * processed candle and the indicator snapshot per strategy (the breaker's
+ * peak equity in the same rows is db/order_intents.ts's).
  *
  * @module
  */
 
-import type { Queryable } from "../db/port.ts";
+import type { Queryable } from "./port.ts";
 import type { LiveStrategyState } from "../engine/live/live_strategy.ts";
 
 /** One strategy's persisted runtime. */

@@ -1,15 +1,15 @@
 /**
- * SQL of the execution worker's own tables: order intents (every order is
- * recorded with its deterministic client id before it is sent), the
- * breaker's peak equity (strategy_runtime.peak_equity) and the trade
- * look-ups the engine needs by id and signal. Kept in one place, as
- * workers/_strategy_runtime.ts does for the strategy stage.
+ * SQL of the execution stage's own tables: order intents (every order is
+ * recorded with its deterministic client id before it is sent), the batched
+ * entry claim that also reads the strategy's context, the breaker's inputs
+ * (strategy_runtime.peak_equity, realized P&L) and the trade look-ups the
+ * engine needs by id and signal.
  *
  * @module
  */
 
-import type { Queryable } from "../db/port.ts";
-import { toTrade, type TradeRecord, trimDecimal } from "../db/trades.ts";
+import type { Queryable } from "./port.ts";
+import { toTrade, type TradeRecord, trimDecimal } from "./trades.ts";
 
 /** Kinds of order intents. */
 export type IntentKind = "ENTRY" | "OCO" | "EXIT" | "CANCEL";
