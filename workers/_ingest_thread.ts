@@ -8,14 +8,9 @@
  * @module
  */
 
-import { serveBus } from "../adapters/bus/worker_bridge.ts";
-import type { LogEntry } from "../db/logs.ts";
 import type { Bus } from "../engine/ports/bus.ts";
-import { createLogger, persistLogEntries } from "../logger.ts";
-import { Caller, serveCalls } from "./_thread.ts";
+import { StageThread } from "./_stage_thread.ts";
 import type { IngestHealth, IngestStage, IngestWorkerInit } from "./ingest.ts";
-
-const log = createLogger("ingest");
 
 /** What the worker needs from the main thread. */
 export interface IngestWorkerDeps {
@@ -39,65 +34,35 @@ type PriceMessage = { kind: "aura:price"; symbol: string; price: string; at: num
  * ```
  */
 export async function startIngestWorker(deps: IngestWorkerDeps): Promise<IngestStage> {
-  const worker = new Worker(new URL("./ingest.ts", import.meta.url).href, { type: "module" });
-  const host = serveBus(deps.bus, worker);
-  let health: IngestHealth = {
-    ok: true,
-    streams: [],
-    stats: {
-      connects: 0,
-      published: 0,
-      backfilled: 0,
-      duplicates: 0,
-      outOfOrder: 0,
-      anomalies: 0,
-      backfillFailures: 0,
+  const thread = new StageThread<IngestHealth>({
+    url: new URL("./ingest.ts", import.meta.url),
+    name: "ingest",
+    bus: deps.bus,
+    health: {
+      ok: true,
+      streams: [],
+      stats: {
+        connects: 0,
+        published: 0,
+        backfilled: 0,
+        duplicates: 0,
+        outOfOrder: 0,
+        anomalies: 0,
+        backfillFailures: 0,
+      },
     },
-  };
-  let failed = false;
-  const stopServing = serveCalls(worker, {
-    "logs.persist": (entries: LogEntry[]) => persistLogEntries(entries),
-    "stage.progress": (latest: IngestHealth | undefined) => {
-      if (latest) health = latest;
+    onMessage: (data) => {
+      const message = data as PriceMessage;
+      if (message?.kind === "aura:price") deps.onPrice?.(message.symbol, message.price, message.at);
     },
   });
-  const onPrice = ({ data }: MessageEvent) => {
-    const message = data as PriceMessage;
-    if (message?.kind === "aura:price") deps.onPrice?.(message.symbol, message.price, message.at);
-  };
-  worker.addEventListener("message", onPrice);
-  const onError = (event: ErrorEvent) => {
-    event.preventDefault();
-    failed = true;
-    log.error("Ingest worker failed", { error: event.message });
-  };
-  worker.addEventListener("error", onError);
-  const caller = new Caller(worker);
-  const shutdown = async () => {
-    caller.dispose();
-    stopServing();
-    worker.removeEventListener("message", onPrice);
-    worker.removeEventListener("error", onError);
-    worker.terminate();
-    await host.close();
-  };
-  try {
-    health = await caller.call<IngestHealth>("stage.start", deps.init);
-  } catch (error) {
-    await shutdown();
-    throw error;
-  }
-  let stopped = false;
+  await thread.start(deps.init);
+  const { caller } = thread;
   return {
     hold: (symbol, interval) => void caller.call("stage.hold", symbol, interval).catch(() => {}),
     release: (symbol, interval) =>
       void caller.call("stage.release", symbol, interval).catch(() => {}),
-    health: () => ({ ...health, ok: health.ok && !stopped && !failed }),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await caller.call("stage.stop").catch(() => {});
-      await shutdown();
-    },
+    health: () => thread.health(),
+    stop: () => thread.stop(),
   };
 }

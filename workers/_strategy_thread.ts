@@ -7,10 +7,10 @@
  * @module
  */
 
-import { serveBus } from "../adapters/bus/worker_bridge.ts";
 import type { Db } from "../db/port.ts";
 import type { Bus } from "../engine/ports/bus.ts";
-import { Caller, dbMethods, serveCalls } from "./_thread.ts";
+import { StageThread } from "./_stage_thread.ts";
+import { dbMethods } from "./_thread.ts";
 import type {
   StrategyStage,
   StrategyStageHealth,
@@ -39,60 +39,34 @@ export interface StrategyWorkerDeps {
  * ```
  */
 export async function startStrategyWorker(deps: StrategyWorkerDeps): Promise<StrategyStage> {
-  const worker = new Worker(new URL("./strategy.ts", import.meta.url).href, { type: "module" });
-  const host = serveBus(deps.bus, worker);
-  let health: StrategyStageHealth = {
-    ok: false,
-    strategies: 0,
-    pairs: 0,
-    candles: 0,
-    signals: 0,
-    lastKlineAt: null,
-    pendingWrites: 0,
-  };
-  const stopServing = serveCalls(worker, {
-    ...dbMethods(deps.db),
-    "streams.hold": (symbol: string, interval: string) => deps.streams?.hold(symbol, interval),
-    "streams.release": (symbol: string, interval: string) =>
-      deps.streams?.release(symbol, interval),
-    "stage.progress": (latest: StrategyStageHealth | undefined) => {
-      if (latest) health = latest;
+  const thread = new StageThread<StrategyStageHealth>({
+    url: new URL("./strategy.ts", import.meta.url),
+    name: "strategy-worker",
+    bus: deps.bus,
+    health: {
+      ok: false,
+      strategies: 0,
+      pairs: 0,
+      candles: 0,
+      signals: 0,
+      lastKlineAt: null,
+      pendingWrites: 0,
+    },
+    methods: {
+      ...dbMethods(deps.db),
+      "streams.hold": (symbol: string, interval: string) => deps.streams?.hold(symbol, interval),
+      "streams.release": (symbol: string, interval: string) =>
+        deps.streams?.release(symbol, interval),
     },
   });
-  const caller = new Caller(worker);
-  const shutdown = async () => {
-    caller.dispose();
-    stopServing();
-    worker.terminate();
-    await host.close();
-  };
-  try {
-    health = await caller.call<StrategyStageHealth>(
-      "stage.start",
-      {
-        ...deps.init,
-        dbKind: deps.db.kind,
-      } satisfies StrategyWorkerInit,
-    );
-  } catch (error) {
-    await shutdown();
-    throw error;
-  }
-  let stopped = false;
+  await thread.start({ ...deps.init, dbKind: deps.db.kind } satisfies StrategyWorkerInit);
   return {
     async refresh(strategyId) {
-      const latest = await caller.call<StrategyStageHealth | undefined>(
-        "stage.refresh",
-        strategyId,
+      thread.update(
+        await thread.caller.call<StrategyStageHealth | undefined>("stage.refresh", strategyId),
       );
-      if (latest) health = latest;
     },
-    health: () => ({ ...health, ok: health.ok && !stopped }),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await caller.call("stage.stop").catch(() => {});
-      await shutdown();
-    },
+    health: () => thread.health(),
+    stop: () => thread.stop(),
   };
 }
