@@ -251,6 +251,24 @@ export interface SignalContext {
 }
 
 /**
+ * The signal context of each row of a CTE `x(ord, user_id, strategy_id,
+ * client_order_id)`: the strategy's flags and open trade, its user's mode and
+ * active key, and the status of the intent under the signal's own client id.
+ */
+const CONTEXT_OF_X = `SELECT x.ord, x.client_order_id, s.id IS NOT NULL AS found,
+     COALESCE(s.is_active, FALSE) AS is_active, s.halted_at IS NOT NULL AS halted,
+     u.trading_mode,
+     (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
+       AS active_key_id,
+     (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
+       ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
+     (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
+       AS own_status
+   FROM x
+   LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
+   LEFT JOIN users u ON u.id = s.user_id`;
+
+/**
  * Loads the context of many signals in one statement: each strategy's
  * flags and open trade, its user's mode and active key, and whether the
  * signal's own intent exists already. Results are in the order of `lookups`;
@@ -262,18 +280,11 @@ export async function loadSignalContexts(
 ): Promise<SignalContext[]> {
   if (lookups.length === 0) return [];
   const rows = await db.query(
-    `SELECT x.ord, s.id IS NOT NULL AS found, COALESCE(s.is_active, FALSE) AS is_active,
-       s.halted_at IS NOT NULL AS halted, u.trading_mode,
-       (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
-         AS active_key_id,
-       (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
-         ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
-       (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
-         AS own_status
-     FROM jsonb_to_recordset($1::jsonb) AS x(ord int, user_id int, strategy_id int,
-       client_order_id text)
-     LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
-     LEFT JOIN users u ON u.id = s.user_id`,
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, user_id int, strategy_id int,
+         client_order_id text)
+     )
+     ${CONTEXT_OF_X}`,
     [lookups.map((l, ord) => ({
       ord,
       user_id: l.userId,
@@ -312,18 +323,7 @@ export async function claimEntries(
          user_id int, strategy_id int, signal_id text, symbol text, is_paper boolean,
          payload jsonb)
      ), ctx AS (
-       SELECT x.ord, x.client_order_id, s.id IS NOT NULL AS found,
-         COALESCE(s.is_active, FALSE) AS is_active, s.halted_at IS NOT NULL AS halted,
-         u.trading_mode,
-         (SELECT k.id FROM user_api_keys k WHERE k.user_id = s.user_id AND k.is_active LIMIT 1)
-           AS active_key_id,
-         (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
-           ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
-         (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
-           AS own_status
-       FROM x
-       LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
-       LEFT JOIN users u ON u.id = s.user_id
+       ${CONTEXT_OF_X}
      ), ins AS (
        INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, status,
          symbol, is_paper, payload)
