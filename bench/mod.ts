@@ -2,7 +2,7 @@
  * `deno task bench`: runs every bench module in this folder and prints plain
  * figure lines, `<module> <figure>: <value>`.
  *
- * A bench module is any `bench/*.ts` other than this file that exports
+ * A bench module is any `bench/*.ts` other than this file and `_` helpers that exports
  * `bench*()` functions returning `Record<string, number>` figures (e.g.
  * `benchIndicators`: millions of values per second; `benchBacktest`: keys name
  * their unit). Modules run one after the other so they do not compete for the CPU.
@@ -19,7 +19,7 @@ export async function runAllBenches(): Promise<number> {
   for await (const entry of Deno.readDir(dir)) {
     if (
       entry.isFile && entry.name.endsWith(".ts") && entry.name !== "mod.ts" &&
-      !entry.name.endsWith("_test.ts")
+      !entry.name.startsWith("_") && !entry.name.endsWith("_test.ts")
     ) {
       names.push(entry.name);
     }

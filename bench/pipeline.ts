@@ -18,10 +18,9 @@
  * @module
  */
 
-import { Redis } from "ioredis";
+import { BENCH_REDIS_URL, openScratchRedisBus, redisAnswers } from "./_redis.ts";
 import { KvBus } from "../adapters/bus/kv.ts";
 import { MemoryBus } from "../adapters/bus/memory.ts";
-import { RedisStreamsBus } from "../adapters/bus/redis_streams.ts";
 import { migrate } from "../db/migrate.ts";
 import { openPglite } from "../db/pglite.ts";
 import type { Db } from "../db/port.ts";
@@ -181,25 +180,6 @@ async function run(db: Db, s: Scenario): Promise<Record<string, number>> {
   };
 }
 
-/** Strategies per user in the end-to-end scenarios (execution is serialized per user). */
-
-async function redisAvailable(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 /**
  * Runs every scenario and returns figures keyed `<scenario> <figure>`.
  *
@@ -213,7 +193,7 @@ export async function benchPipeline(): Promise<Record<string, number>> {
   configureLogging({ level: "ERROR" });
   const db = await openPglite();
   await migrate(db);
-  const redisUrl = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379/15";
+  const redisUrl = BENCH_REDIS_URL;
   const scenarios: Scenario[] = [
     {
       name: "memory 100 strategies",
@@ -240,25 +220,15 @@ export async function benchPipeline(): Promise<Record<string, number>> {
       },
     },
   ];
-  if (await redisAvailable(redisUrl)) {
+  if (await redisAnswers(redisUrl)) {
     scenarios.splice(2, 0, {
       name: "redis 100 strategies",
       strategies: 100,
       symbols: 10,
       rounds: 100,
       bus: () => {
-        const prefix = `aura:bench:${crypto.randomUUID().slice(0, 8)}`;
-        const bus = new RedisStreamsBus({ url: redisUrl, prefix, blockMs: 200 });
-        return Promise.resolve({
-          bus,
-          async cleanup() {
-            await bus.close();
-            const client = new Redis(redisUrl);
-            const keys = await client.keys(`${prefix}:*`);
-            if (keys.length) await client.del(...keys);
-            client.disconnect();
-          },
-        });
+        const { bus, close } = openScratchRedisBus(redisUrl);
+        return Promise.resolve({ bus, cleanup: close });
       },
     });
   } else {

@@ -27,10 +27,9 @@
  */
 
 import postgres from "postgres";
-import { Redis } from "ioredis";
+import { BENCH_REDIS_URL, openScratchRedisBus, redisAnswers } from "./_redis.ts";
 import { KvBus } from "../adapters/bus/kv.ts";
 import { MemoryBus } from "../adapters/bus/memory.ts";
-import { RedisStreamsBus } from "../adapters/bus/redis_streams.ts";
 import { configSchema } from "../config.ts";
 import { migrate } from "../db/migrate.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -283,24 +282,6 @@ async function postgresUrl(): Promise<string | null> {
   }
 }
 
-async function redisUrl(): Promise<string | null> {
-  const url = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379/15";
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    await client.ping();
-    return url;
-  } catch {
-    return null;
-  } finally {
-    client.disconnect();
-  }
-}
-
 /**
  * Runs the end-to-end scenarios and returns figures keyed `<storage> <bus> <figure>`.
  *
@@ -338,24 +319,11 @@ export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
       return Promise.resolve({ bus, close: () => bus.close() });
     },
   }];
-  const redis = await redisUrl();
+  const redis = (await redisAnswers(BENCH_REDIS_URL)) ? BENCH_REDIS_URL : null;
   if (redis) {
     buses.push({
       name: "redis",
-      open: () => {
-        const prefix = `aura:bench:${crypto.randomUUID().slice(0, 8)}`;
-        const bus = new RedisStreamsBus({ url: redis, prefix, blockMs: 200 });
-        return Promise.resolve({
-          bus,
-          async close() {
-            await bus.close();
-            const client = new Redis(redis);
-            const keys = await client.keys(`${prefix}:*`);
-            if (keys.length) await client.del(...keys);
-            client.disconnect();
-          },
-        });
-      },
+      open: () => Promise.resolve(openScratchRedisBus(redis)),
     });
   } else console.log("pipeline_e2e redis: skipped (no Redis)");
   buses.push({
