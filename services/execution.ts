@@ -133,7 +133,7 @@ export class ExecutionService {
     this.#claims = new Batcher((claims) => claimEntries(deps.db, claims), { parallel });
   }
 
-  /** Sizes of the batches the hot path made so far (benches). */
+  /** Sizes of the batches the hot path made so far (tests and benches). */
   get batchSizes(): { contexts: readonly number[]; claims: readonly number[] } {
     return { contexts: this.#contexts.sizes, claims: this.#claims.sizes };
   }
