@@ -43,6 +43,7 @@ export const configSchema = z.object({
   PRICE_JUMP_THRESHOLD_PERCENT: z.coerce.number().positive().default(20),
   AURA_BUS: z.enum(["memory", "kv", "redis"]).optional(),
   AURA_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  AURA_INTENT_JOURNAL: z.enum(["file", "db"]).default("file"),
   AURA_ENGINE_SHARD: z.string().regex(/^\d+\/[1-9]\d*$/, "index/count, e.g. 0/2").default("0/1"),
   TLS_CERT_FILE: optionalString,
   TLS_KEY_FILE: optionalString,

@@ -47,6 +47,8 @@ export interface IntentRecord {
 /** A new intent. */
 export type NewIntent = Omit<IntentRecord, "status" | "result" | "ageMs"> & {
   status?: IntentStatus;
+  /** Close time of the signal's candle (ENTRY intents; the entry gate's watermark). */
+  candleCloseTime?: number | null;
 };
 
 function toIntent(row: Record<string, unknown>): IntentRecord {
@@ -76,8 +78,8 @@ export async function recordIntent(
 ): Promise<{ created: boolean; intent: IntentRecord }> {
   const rows = await db.query(
     `INSERT INTO order_intents (client_order_id, user_id, strategy_id, trade_id, signal_id, kind,
-       status, symbol, is_paper, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       status, symbol, is_paper, payload, candle_close_time)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (client_order_id) DO NOTHING RETURNING *`,
     [
       intent.clientOrderId,
@@ -90,6 +92,7 @@ export async function recordIntent(
       intent.symbol,
       intent.isPaper,
       intent.payload,
+      intent.candleCloseTime ?? null,
     ],
   );
   if (rows[0]) return { created: true, intent: toIntent(rows[0]) };
@@ -185,12 +188,12 @@ export async function recordIntents(
   if (intents.length === 0) return [];
   const rows = await db.query(
     `INSERT INTO order_intents (client_order_id, user_id, strategy_id, trade_id, signal_id, kind,
-       status, symbol, is_paper, payload)
+       status, symbol, is_paper, payload, candle_close_time)
      SELECT x.client_order_id, x.user_id, x.strategy_id, x.trade_id, x.signal_id, x.kind,
-       x.status, x.symbol, x.is_paper, x.payload
+       x.status, x.symbol, x.is_paper, x.payload, x.candle_close_time
      FROM jsonb_to_recordset($1::jsonb) AS x(client_order_id text, user_id int, strategy_id int,
        trade_id int, signal_id text, kind text, status text, symbol text, is_paper boolean,
-       payload jsonb)
+       payload jsonb, candle_close_time bigint)
      ON CONFLICT (client_order_id) DO NOTHING RETURNING *`,
     [intents.map((intent) => ({
       client_order_id: intent.clientOrderId,
@@ -203,6 +206,7 @@ export async function recordIntents(
       symbol: intent.symbol,
       is_paper: intent.isPaper,
       payload: intent.payload,
+      candle_close_time: intent.candleCloseTime ?? null,
     }))],
   );
   const created = new Map(rows.map((row) => [String(row.client_order_id), toIntent(row)]));
@@ -220,6 +224,57 @@ export async function recordIntents(
     if (mine) return { created: true, intent: mine };
     return { created: false, intent: existing.get(i.clientOrderId)! };
   });
+}
+
+/** An intent kept elsewhere first (the execution stage's journal), with when it was made. */
+export type RestoredIntent = NewIntent & { journaledAt: number };
+
+/**
+ * Copies intents kept first in the execution stage's journal into
+ * `order_intents`, idempotent on the client id; `created_at` is when each
+ * was journaled (reconciliation's in-flight rule counts from then). An
+ * intent whose strategy was deleted meanwhile keeps no strategy; one whose
+ * user is gone is skipped. Returns the client ids now stored (new or not).
+ */
+export async function restoreIntents(
+  db: Queryable,
+  intents: readonly RestoredIntent[],
+): Promise<string[]> {
+  if (intents.length === 0) return [];
+  const rows = await db.query(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(client_order_id text, user_id int,
+         strategy_id int, trade_id int, signal_id text, kind text, status text, symbol text,
+         is_paper boolean, payload jsonb, candle_close_time bigint, journaled_at float8)
+     ), ins AS (
+       INSERT INTO order_intents (client_order_id, user_id, strategy_id, trade_id, signal_id,
+         kind, status, symbol, is_paper, payload, candle_close_time, created_at, updated_at)
+       SELECT x.client_order_id, x.user_id,
+         (SELECT s.id FROM strategies s WHERE s.id = x.strategy_id),
+         (SELECT t.id FROM trades t WHERE t.id = x.trade_id),
+         x.signal_id, x.kind, x.status, x.symbol, x.is_paper, x.payload, x.candle_close_time,
+         to_timestamp(x.journaled_at / 1000.0), NOW()
+       FROM x WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = x.user_id)
+       ON CONFLICT (client_order_id) DO NOTHING RETURNING client_order_id
+     )
+     SELECT client_order_id FROM ins
+     UNION SELECT i.client_order_id FROM order_intents i JOIN x USING (client_order_id)`,
+    [intents.map((intent) => ({
+      client_order_id: intent.clientOrderId,
+      user_id: intent.userId,
+      strategy_id: intent.strategyId,
+      trade_id: intent.tradeId,
+      signal_id: intent.signalId,
+      kind: intent.kind,
+      status: intent.status ?? "PENDING",
+      symbol: intent.symbol,
+      is_paper: intent.isPaper,
+      payload: intent.payload,
+      candle_close_time: intent.candleCloseTime ?? null,
+      journaled_at: intent.journaledAt,
+    }))],
+  );
+  return rows.map((row) => String(row.client_order_id));
 }
 
 /** What the execution service asks about one signal before acting on it. */
@@ -242,6 +297,10 @@ export interface SignalContext {
   halted: boolean;
   /** The OPEN trade of the strategy, if any. */
   openTradeId: number | null;
+  /** An earlier ENTRY intent of the strategy is still PENDING (its outcome unknown). */
+  pendingEntry: boolean;
+  /** The newest candle close time among the strategy's ENTRY intents, null when none. */
+  lastEntryCandle: number | null;
   /** Status of the intent under the signal's own client id, null when none (not handled yet). */
   ownIntentStatus: IntentStatus | null;
   /** The user's trading mode. */
@@ -263,7 +322,11 @@ const CONTEXT_OF_X = `SELECT x.ord, x.client_order_id, s.id IS NOT NULL AS found
      (SELECT t.id FROM trades t WHERE t.strategy_id = s.id AND t.status = 'OPEN'
        ORDER BY t.id DESC LIMIT 1) AS open_trade_id,
      (SELECT i.status FROM order_intents i WHERE i.client_order_id = x.client_order_id)
-       AS own_status
+       AS own_status,
+     EXISTS (SELECT 1 FROM order_intents p WHERE p.status = 'PENDING' AND p.kind = 'ENTRY'
+       AND p.strategy_id = s.id AND p.client_order_id <> x.client_order_id) AS pending_entry,
+     (SELECT max(e.candle_close_time) FROM order_intents e WHERE e.strategy_id = s.id
+       AND e.kind = 'ENTRY') AS last_entry_candle
    FROM x
    LEFT JOIN strategies s ON s.id = x.strategy_id AND s.user_id = x.user_id
    LEFT JOIN users u ON u.id = s.user_id`;
@@ -321,14 +384,14 @@ export async function claimEntries(
     `WITH x AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, client_order_id text,
          user_id int, strategy_id int, signal_id text, symbol text, is_paper boolean,
-         payload jsonb)
+         payload jsonb, candle_close_time bigint)
      ), ctx AS (
        ${CONTEXT_OF_X}
      ), ins AS (
        INSERT INTO order_intents (client_order_id, user_id, strategy_id, signal_id, kind, status,
-         symbol, is_paper, payload)
+         symbol, is_paper, payload, candle_close_time)
        SELECT x.client_order_id, x.user_id, x.strategy_id, x.signal_id, 'ENTRY', 'PENDING',
-         x.symbol, x.is_paper, x.payload
+         x.symbol, x.is_paper, x.payload, x.candle_close_time
        FROM x JOIN ctx USING (ord) WHERE ctx.found
        ON CONFLICT (client_order_id) DO NOTHING RETURNING client_order_id
      )
@@ -343,6 +406,7 @@ export async function claimEntries(
       symbol: intent.symbol,
       is_paper: intent.isPaper,
       payload: intent.payload,
+      candle_close_time: intent.candleCloseTime ?? null,
     }))],
   );
   const byOrd = new Map(rows.map((row) => [Number(row.ord), row]));
@@ -358,6 +422,8 @@ function toContext(row: Record<string, unknown> | undefined): SignalContext {
     isActive: row?.is_active === true,
     halted: row?.halted === true,
     openTradeId: row?.open_trade_id == null ? null : Number(row.open_trade_id),
+    pendingEntry: row?.pending_entry === true,
+    lastEntryCandle: row?.last_entry_candle == null ? null : Number(row.last_entry_candle),
     ownIntentStatus: (row?.own_status as IntentStatus | null | undefined) ?? null,
     tradingMode: row?.trading_mode === "live" ? "live" : "paper",
     activeKeyId: row?.active_key_id == null ? null : Number(row.active_key_id),

@@ -57,10 +57,14 @@ import {
   loadSignalContexts,
   type NewIntent,
   recordIntent,
+  recordIntents,
+  restoreIntents,
   type SignalContext,
   type SignalLookup,
 } from "../db/order_intents.ts";
 import { Batcher } from "./_batcher.ts";
+import { EntryGate, type StrategyContext } from "./_entry_gate.ts";
+import type { IntentJournal, JournaledIntent } from "./_intent_journal.ts";
 import { Lanes } from "./_lanes.ts";
 import type { ExchangeHandle, ExchangeSource } from "./exchange_factory.ts";
 import { PositionCloser } from "./_position_closer.ts";
@@ -96,6 +100,13 @@ export interface ExecutionDeps {
   crashPoint?: (step: CrashStep) => void | Promise<void>;
   /** OCO placements tried before a rollback (default 3). */
   ocoAttempts?: number;
+  /**
+   * The local intent journal: with it, an ENTRY whose strategy the entry
+   * gate knows is journaled and sent without a database round trip, its
+   * intent written to the database right after (services/_intent_journal.ts).
+   * Without it every entry's intent is recorded in the database first.
+   */
+  journal?: IntentJournal | null;
 }
 
 /** An entry on its way: what the rest of the entry needs once the exchange answers. */
@@ -106,6 +117,8 @@ interface SentEntry {
   risk: RiskParams;
   latency: Record<string, number>;
   order: Promise<Order>;
+  /** Resolves once the intent is in the database (at once when it was recorded there first). */
+  stored: Promise<void>;
 }
 
 /** The execution service (see the module doc). */
@@ -117,6 +130,9 @@ export class ExecutionService {
   readonly #untracked = new Set<Promise<unknown>>();
   readonly #contexts: Batcher<SignalLookup, SignalContext>;
   readonly #claims: Batcher<NewIntent, ClaimResult>;
+  readonly #writeBehind: Batcher<NewIntent, { created: boolean; intent: IntentRecord }>;
+  readonly #journal: IntentJournal | null;
+  readonly #gate: EntryGate | null;
   // Entries between their signal and their order, and the work waiting for none to be.
   #hot = 0;
   readonly #coolWaiters: (() => void)[] = [];
@@ -131,6 +147,57 @@ export class ExecutionService {
     const parallel = deps.db.kind === "postgres" ? 4 : 1;
     this.#contexts = new Batcher((lookups) => loadSignalContexts(deps.db, lookups), { parallel });
     this.#claims = new Batcher((claims) => claimEntries(deps.db, claims), { parallel });
+    this.#writeBehind = new Batcher((intents) => recordIntents(deps.db, intents), { parallel });
+    this.#journal = deps.journal ?? null;
+    this.#gate = this.#journal
+      ? new EntryGate({
+        read: (refs) => loadSignalContexts(deps.db, refs.map((r) => ({ ...r, clientOrderId: "" }))),
+      })
+      : null;
+  }
+
+  /** How entries were decided: from memory (hits) or the database (misses); null without a journal. */
+  get gateStats(): EntryGate["stats"] | null {
+    return this.#gate?.stats ?? null;
+  }
+
+  /**
+   * Copies journaled intents that are not in the database yet (a crash
+   * between sending and the write-behind, or a database outage) into
+   * `order_intents`, so reconciliation sees them. Start-up and every
+   * reconciliation call it first. Returns how many were copied.
+   */
+  async restoreJournal(): Promise<number> {
+    const journal = this.#journal;
+    if (!journal) return 0;
+    const records = journal.unsettled();
+    if (records.length === 0) return 0;
+    const stored = new Set(await restoreIntents(this.#d.db, records));
+    const lost = records.filter((r) => !stored.has(r.clientOrderId));
+    if (lost.length > 0) {
+      log.error("Journaled intents of unknown users were dropped", {
+        clientOrderIds: lost.map((r) => r.clientOrderId),
+      });
+    }
+    journal.settle(...records.map((r) => r.clientOrderId));
+    log.warn("Journaled intents restored to the database", { count: stored.size });
+    return stored.size;
+  }
+
+  /** The API changed a strategy (activation, edit, deletion): its next entry asks the database. */
+  onStrategyChanged(strategyId: number): void {
+    this.#gate?.invalidateStrategy(strategyId);
+  }
+
+  /** The API changed a user's account (trading mode, keys): their next entries ask the database. */
+  onAccountChanged(userId: number): void {
+    this.#d.exchanges.forget(userId);
+    this.#gate?.invalidateUser(userId);
+  }
+
+  /** Reads every idle strategy's context again (the periodic safety net for a lost announcement). */
+  refreshGate(): Promise<void> {
+    return this.#gate?.refreshAll() ?? Promise.resolve();
   }
 
   /** Sizes of the batches the hot path made so far (tests and benches). */
@@ -173,7 +240,26 @@ export class ExecutionService {
    * work of `userId` (all strategies), before any queued after it.
    */
   exclusive<T>(userId: number, work: () => Promise<T>): Promise<T> {
-    return this.#lanes.exclusive(userId, work);
+    return this.#lanes.exclusive(userId, async () => {
+      this.#gate?.beginExclusive(userId);
+      try {
+        return await work();
+      } finally {
+        this.#gate?.endExclusive(userId);
+      }
+    });
+  }
+
+  /** Runs `work` in the strategy's lane; the entry gate drops its context meanwhile. */
+  #inLane<T>(userId: number, strategyId: number, work: () => Promise<T>): Promise<T> {
+    return this.#lanes.strategy(userId, strategyId, async () => {
+      this.#gate?.begin(userId, strategyId);
+      try {
+        return await work();
+      } finally {
+        this.#gate?.end(userId, strategyId);
+      }
+    });
   }
 
   /** Resolves once every piece of work queued so far has finished. */
@@ -191,11 +277,20 @@ export class ExecutionService {
    * in its strategy's lane: call in delivery order, concurrently is fine.
    */
   handleSignal(signal: TradeSignal): Promise<void> {
-    return this.#lanes.strategy(
-      signal.userId,
-      Number(signal.strategyId),
-      () => this.#signal(signal),
-    );
+    const { userId } = signal;
+    const strategyId = Number(signal.strategyId);
+    if (signal.action !== "ENTRY" || !this.#gate) {
+      return this.#inLane(userId, strategyId, () => this.#signal(signal, null));
+    }
+    const gate = this.#gate;
+    return this.#lanes.strategy(userId, strategyId, async () => {
+      const known = gate.take(userId, strategyId, signal.candleCloseTime);
+      try {
+        await this.#signal(signal, known);
+      } finally {
+        gate.end(userId, strategyId);
+      }
+    });
   }
 
   /**
@@ -230,7 +325,7 @@ export class ExecutionService {
     const inLane = (work: () => Promise<void>) =>
       owner.strategyId === null
         ? this.exclusive(userId, work)
-        : this.#lanes.strategy(userId, owner.strategyId, work);
+        : this.#inLane(userId, owner.strategyId, work);
     return await inLane(async () => {
       const intent = owner;
       if (!intent.tradeId) return;
@@ -265,9 +360,9 @@ export class ExecutionService {
     return strategy!.riskParams as RiskParams;
   }
 
-  async #signal(signal: TradeSignal): Promise<void> {
+  async #signal(signal: TradeSignal, known: StrategyContext | null): Promise<void> {
     await this.#crash("signal_received");
-    if (signal.action === "ENTRY") return await this.#entry(signal);
+    if (signal.action === "ENTRY") return await this.#entry(signal, known);
     const ids = tradeClientIds(signal.id);
     const context = await this.#contexts.load({
       userId: signal.userId,
@@ -307,11 +402,11 @@ export class ExecutionService {
    * and only then — once the burst of entries has left — record the trade
    * and protect it.
    */
-  async #entry(signal: TradeSignal): Promise<void> {
+  async #entry(signal: TradeSignal, known: StrategyContext | null): Promise<void> {
     let sent: SentEntry | null;
     this.#hot++;
     try {
-      sent = await this.#send(signal, 1);
+      sent = await this.#send(signal, 1, known);
     } finally {
       this.#leaveHot();
     }
@@ -321,6 +416,7 @@ export class ExecutionService {
     try {
       order = await pending;
     } catch (error) {
+      if (!await this.#stored(sent)) return;
       if (outcomeUnknown(error)) {
         // Reconciliation asks the exchange by client id; never resend blindly.
         return log.warn("Entry outcome unknown", { signalId: signal.id, error: String(error) });
@@ -330,6 +426,7 @@ export class ExecutionService {
     }
     latency.entryAckAt = this.#stamp();
     await this.#crash("entry_acked");
+    if (!await this.#stored(sent)) return;
     // The rest waits for the entries still on their way to the exchange.
     await this.#cooled();
     const intent: IntentRecord = {
@@ -343,15 +440,37 @@ export class ExecutionService {
     await this.protect(handle, trade, risk, order);
   }
 
-  /** Plans, claims and sends an entry; null when nothing was sent. */
-  async #send(signal: TradeSignal, attempt: number): Promise<SentEntry | null> {
+  /**
+   * Waits for a journaled intent's write-behind; false (logged) when it
+   * failed: the journal keeps it and the next reconciliation copies it and
+   * finishes the entry from what the exchange says.
+   */
+  async #stored(sent: SentEntry): Promise<boolean> {
+    try {
+      await sent.stored;
+      return true;
+    } catch (error) {
+      log.error("Entry sent, but its intent could not be stored yet; reconciliation resumes it", {
+        clientOrderId: sent.plan.clientOrderId,
+        error: String(error),
+      });
+      return false;
+    }
+  }
+
+  /** Plans, records (journal or database) and sends an entry; null when nothing was sent. */
+  async #send(
+    signal: TradeSignal,
+    attempt: number,
+    known: StrategyContext | null,
+  ): Promise<SentEntry | null> {
     const { handle, account } = await this.#d.exchanges.current(signal.userId);
     const { exchange } = handle;
     const risk = signal.riskParams as RiskParams;
     const latency: Record<string, number> = { ...signal.trace, receivedAt: this.#stamp() };
     if (handle.paper) {
-      const known = await exchange.getLastPrice(signal.symbol).catch(() => null);
-      if (known === null) handle.paper.setPrice(signal.symbol, signal.signalPrice);
+      const last = await exchange.getLastPrice(signal.symbol).catch(() => null);
+      if (last === null) handle.paper.setPrice(signal.symbol, signal.signalPrice);
     }
     let plan;
     let rules: SymbolRules;
@@ -376,12 +495,57 @@ export class ExecutionService {
       await this.#refused(handle, signal, error);
       return null;
     }
+    const intent = {
+      ...this.#intentBase(handle, signal, plan.clientOrderId, "ENTRY", null),
+      payload: { ...plan, risk, trace: signal.trace, latency },
+    };
+    const exchanges = this.#d.exchanges;
+    if (known !== null && this.#journal) {
+      // The fast way: decided from the entry gate, made durable in the local journal.
+      const decision = decideSignal({ action: "ENTRY", ...known });
+      if (decision.kind === "skip") {
+        release();
+        log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
+        return null;
+      }
+      if (
+        exchanges.accountKey(signal.userId, known) === exchanges.accountKey(signal.userId, account)
+      ) {
+        const journaled: JournaledIntent = { ...intent, journaledAt: this.#now() };
+        let durable = true;
+        try {
+          await this.#journal.append(journaled);
+        } catch (error) {
+          durable = false;
+          log.warn("Intent journal failed; recording in the database first", {
+            error: String(error),
+          });
+        }
+        if (durable) {
+          latency.intentRecordedAt = this.#stamp();
+          const sent = this.#sendEntry(handle, plan, rules, risk, latency, release);
+          await this.#crash("entry_sent"); // the intent is only in the journal
+          const journal = this.#journal;
+          const stored = this.#writeBehind.load(intent).then(({ created }) => {
+            journal.settle(plan.clientOrderId);
+            if (!created) {
+              log.error("A journaled entry's intent existed already", { signalId: signal.id });
+            }
+          });
+          stored.catch(() => {});
+          return { ...sent, stored };
+        }
+      }
+    }
+    if (this.#journal?.has(plan.clientOrderId)) {
+      // Journaled and sent before, not yet in the database: reconciliation owns it.
+      release();
+      log.info("Signal already handled", { signalId: signal.id });
+      return null;
+    }
     let claim;
     try {
-      claim = await this.#claims.load({
-        ...this.#intentBase(handle, signal, plan.clientOrderId, "ENTRY", null),
-        payload: { ...plan, risk, trace: signal.trace, latency },
-      });
+      claim = await this.#claims.load(intent);
     } catch (error) {
       release();
       throw error;
@@ -403,7 +567,6 @@ export class ExecutionService {
       log.info("Signal skipped", { signalId: signal.id, reason: decision.reason });
       return null;
     }
-    const exchanges = this.#d.exchanges;
     if (
       exchanges.accountKey(signal.userId, context) !== exchanges.accountKey(signal.userId, account)
     ) {
@@ -412,16 +575,29 @@ export class ExecutionService {
       release();
       exchanges.forget(signal.userId);
       await dropUnsentIntent(this.#d.db, plan.clientOrderId);
-      if (attempt < 2) return await this.#send(signal, attempt + 1);
+      if (attempt < 2) return await this.#send(signal, attempt + 1, null);
       throw new AuraError("TRADE_004", `Cannot enter "${signal.id}": the account keeps changing`);
     }
+    const sent = this.#sendEntry(handle, plan, rules, risk, latency, release);
+    await this.#crash("entry_sent");
+    return { ...sent, stored: Promise.resolve() };
+  }
+
+  /** Sends the market entry whose intent is recorded; the reservation goes once the quote is taken. */
+  #sendEntry(
+    handle: ExchangeHandle,
+    plan: EntryPlan,
+    rules: SymbolRules,
+    risk: RiskParams,
+    latency: Record<string, number>,
+    release: () => void,
+  ): Omit<SentEntry, "stored"> {
     latency.entrySentAt = this.#stamp();
-    const order = exchange.marketBuyQuote(plan);
+    const order = handle.exchange.marketBuyQuote(plan);
     // The paper book takes the quote as the order is placed; an exchange once it answered.
     if (handle.isPaper) release();
     else order.then(release, release);
     order.catch(() => {});
-    await this.#crash("entry_sent");
     return { handle, plan, rules, risk, latency, order };
   }
 
@@ -656,6 +832,7 @@ export class ExecutionService {
       kind,
       symbol: signal.symbol,
       isPaper: handle.isPaper,
+      candleCloseTime: kind === "ENTRY" ? signal.candleCloseTime : null,
     };
   }
 

@@ -6,8 +6,13 @@
  * then restarted with the same signal (the bus redelivers what was not
  * acknowledged). Afterwards: no order was sent twice, every position on the
  * exchange is protected by an OCO or flat, and the trade rows match the
- * exchange. The exit path is killed after its OCO was cancelled and before
- * the sell. Real Postgres (one database per step) and the simulator.
+ * exchange. Each step is killed twice: on the slow way (the entry's intent
+ * recorded in the database before sending) and on the fast way (the strategy
+ * traded before, so the entry gate knows it: the intent is journaled locally,
+ * sent, and written to the database after), where the restart first copies
+ * the journal into the database. The exit path is killed after its OCO was
+ * cancelled and before the sell. Real Postgres (one database per step) and
+ * the simulator.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
@@ -19,7 +24,14 @@ import { generateMasterKeys, SecretBox } from "../services/secrets.ts";
 import { startSimulator } from "../sim/server.ts";
 import { createPostgresDatabase } from "./helpers/db.ts";
 import { skipWithoutPostgres } from "./helpers/services.ts";
-import { seedUser, signalOf, SIM_KEY, SIM_SECRET, waitFor } from "./fixtures/execution_rig.ts";
+import {
+  seedUser,
+  signalOf,
+  SIM_KEY,
+  SIM_SECRET,
+  tempJournalPath,
+  waitFor,
+} from "./fixtures/execution_rig.ts";
 
 const FIXTURE = new URL("./fixtures/crash_engine.ts", import.meta.url).pathname;
 const STEPS = ["signal_received", "entry_sent", "entry_acked", "entry_recorded", "oco_sent"];
@@ -48,16 +60,16 @@ async function runEngine(env: Record<string, string>) {
   };
 }
 
-const CASES = [
-  ...STEPS.map((step) => ({ step, inFlight: false })),
+const CASES = [false, true].flatMap((fast) => [
+  ...STEPS.map((step) => ({ step, inFlight: false, fast })),
   // Killed while the entry request waits in the (slowed) simulator: it executes after the crash.
-  { step: "entry_sent", inFlight: true },
-];
+  { step: "entry_sent", inFlight: true, fast },
+]);
 
-for (const { step, inFlight } of CASES) {
+for (const { step, inFlight, fast } of CASES) {
   Deno.test({
-    name: `a SIGKILL at "${step}"${
-      inFlight ? " with the entry in flight" : ""
+    name: `a SIGKILL at "${step}"${inFlight ? " with the entry in flight" : ""}${
+      fast ? " (journaled fast way)" : ""
     } and a restart leave no duplicate order and every position protected`,
     ignore: skipWithoutPostgres(),
     async fn() {
@@ -73,21 +85,42 @@ for (const { step, inFlight } of CASES) {
         const master = generateMasterKeys();
         const ids = await seedUser(db, { live: new SecretBox(master) });
         const signal = signalOf(ids, "ENTRY", T0);
+        // The fast way: an earlier trade of the strategy, entered and exited, primes the gate.
+        const warm = [signalOf(ids, "ENTRY", T0 - 120_000), signalOf(ids, "EXIT", T0 - 60_000)];
+        const journalPath = await tempJournalPath();
         const env = {
           DATABASE_URL: database.url,
           SIM_URL: sim.url,
           MASTER_KEY: btoa(String.fromCharCode(...master.keys.get("k1")!)),
           SIGNAL: JSON.stringify(signal),
+          JOURNAL_PATH: journalPath,
           NO_COLOR: "1",
           ...(inFlight ? { CRASH_DELAY_MS: "300" } : {}),
+          ...(fast ? { WARM_SIGNALS: JSON.stringify(warm) } : {}),
+          ...(fast && inFlight ? { PAUSE_AFTER_WARM_MS: "1000" } : {}),
         };
-        if (inFlight) sim.faults.latencyMs = 1_500;
+        const client = tradeClientIds(signal.id);
+        const warmExit = tradeClientIds(warm[1]!.id).exit;
+        const slowed = !inFlight ? Promise.resolve() : fast
+          // Slowed once the warm-up trade is closed, for the signal under test only.
+          ? waitFor(
+            () =>
+              (sim.orders(SIM_KEY) as SimOrder[]).find((o) =>
+                o.clientOrderId === warmExit && o.status === "FILLED"
+              ),
+            "the warm-up exit",
+          ).then(() => void (sim.faults.latencyMs = 1_500))
+          : Promise.resolve(void (sim.faults.latencyMs = 1_500));
 
         const crashed = await runEngine({ ...env, CRASH_AT: step });
+        await slowed;
         if (inFlight) {
           // The entry reached the simulator and executes while the engine is dead.
           await waitFor(
-            () => (sim.orders(SIM_KEY) as SimOrder[]).find((o) => o.status === "FILLED"),
+            () =>
+              (sim.orders(SIM_KEY) as SimOrder[]).find((o) =>
+                o.clientOrderId === client.entry && o.status === "FILLED"
+              ),
             "the in-flight entry to execute",
           );
           sim.faults.latencyMs = 0;
@@ -97,11 +130,18 @@ for (const { step, inFlight } of CASES) {
           "SIGKILL",
           `engine was not killed at ${step}:\n${crashed.log}`,
         );
+        const journal = await Deno.readTextFile(journalPath);
+        assert.equal(
+          journal.includes(client.entry),
+          fast && step !== "signal_received",
+          fast ? "the fast way journals the entry before sending" : "the slow way journals nothing",
+        );
         const restarted = await runEngine(env);
         assert.equal(restarted.code, 0, `restart failed:\n${restarted.log}`);
 
-        const client = tradeClientIds(signal.id);
-        const orders = sim.orders(SIM_KEY) as SimOrder[];
+        const orders = (sim.orders(SIM_KEY) as SimOrder[]).filter((o) =>
+          Object.values(client).some((id) => o.clientOrderId.startsWith(id))
+        );
         const entryPosts = sim.requestLog.filter((r) =>
           r.method === "POST" && r.clientOrderId === client.entry
         );
@@ -115,7 +155,9 @@ for (const { step, inFlight } of CASES) {
         );
         assert.ok(executingLists.size <= 1, `${executingLists.size} OCOs working`);
 
-        const trades = (await db.query("SELECT * FROM trades ORDER BY id")).map(toTrade);
+        const trades = (await db.query("SELECT * FROM trades WHERE signal_id = $1 ORDER BY id", [
+          signal.id,
+        ])).map(toTrade);
         const pending = await db.query("SELECT * FROM order_intents WHERE status = 'PENDING'");
         assert.equal(pending.length, 0, "an intent is still PENDING");
         const filledBuy = buys.find((o) => o.status === "FILLED");
@@ -176,6 +218,7 @@ Deno.test({
         DATABASE_URL: database.url,
         SIM_URL: sim.url,
         MASTER_KEY: btoa(String.fromCharCode(...master.keys.get("k1")!)),
+        JOURNAL_PATH: await tempJournalPath(),
         NO_COLOR: "1",
       };
       const opened = await runEngine({ ...env, SIGNAL: JSON.stringify(entry) });

@@ -23,6 +23,7 @@ import {
   signalOf,
   SIM_KEY,
   SIM_SECRET,
+  tempJournalPath,
   tradesOf,
 } from "./fixtures/execution_rig.ts";
 import { dbSuite } from "./helpers/db.ts";
@@ -67,6 +68,7 @@ suite.test("a burst of one user's entries is batched, and entries past the balan
     }),
     secrets: null,
     reconcileIntervalMs: 3_600_000,
+    journalPath: await tempJournalPath(),
   });
   try {
     await Promise.all(
@@ -119,6 +121,7 @@ suite.test("an entry after a switch to live goes to the live account", async (db
     secrets: box,
     reconcileIntervalMs: 3_600_000,
     pollIntervalMs: 25,
+    journalPath: await tempJournalPath(),
   });
   try {
     await stage.service.handleSignal(signalOf(first, "ENTRY", T0));

@@ -29,6 +29,7 @@ import type { Subscription } from "../engine/ports/bus.ts";
 import { configureLogging, createLogger, flushLogs } from "../logger.ts";
 import { ExchangeFactory } from "../services/exchange_factory.ts";
 import { type CrashStep, ExecutionService } from "../services/execution.ts";
+import { IntentJournal } from "../services/_intent_journal.ts";
 import { reconcile } from "../services/reconcile.ts";
 import { loadMasterKeys, SecretBox } from "../services/secrets.ts";
 import { Caller, RemoteDb, serveCalls } from "./_thread.ts";
@@ -54,6 +55,18 @@ export interface ExecutionStageOptions extends ExecutionContext {
   crashPoint?: (step: CrashStep) => void | Promise<void>;
   /** Called after each reconciliation (a worker reports its health with it). */
   onProgress?: () => void;
+  /**
+   * The intent journal's file (default: `<AURA_DATA_DIR>/journal/execution-<shard>.jsonl`
+   * when AURA_INTENT_JOURNAL=file; null: none, every intent is recorded in the database first).
+   */
+  journalPath?: string | null;
+}
+
+/** Where the execution stage of `shard` keeps its intent journal, or null when it keeps none. */
+export function journalPathOf(config: Config): string | null {
+  if (config.AURA_INTENT_JOURNAL !== "file") return null;
+  const shard = config.AURA_ENGINE_SHARD.replace("/", "-of-");
+  return `${config.AURA_DATA_DIR}/journal/execution-${shard}.jsonl`;
 }
 
 /** Health of the execution stage. */
@@ -64,6 +77,8 @@ export interface ExecutionHealth extends Record<string, unknown> {
   signals: number;
   /** Last reconciliation time (clock ms), null before the first. */
   lastReconcileAt: number | null;
+  /** Entries decided in memory (journaled) and through the database; null without a journal. */
+  entryGate?: { hits: number; misses: number; strategies: number } | null;
 }
 
 /** The running stage. */
@@ -99,11 +114,14 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
     ...(options.resilience ? { resilience: options.resilience } : {}),
   });
   const publish = (event: BusEvent) => bus.publish("orders", event);
+  const path = options.journalPath !== undefined ? options.journalPath : journalPathOf(config);
+  const journal = path === null ? null : await IntentJournal.open(path);
   const service = new ExecutionService({
     db,
     clock,
     exchanges,
     publish,
+    journal,
     ...(options.crashPoint ? { crashPoint: options.crashPoint } : {}),
   });
   // Over a shared Redis bus, each engine process executes for its own users only.
@@ -112,15 +130,19 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   const health: ExecutionHealth = { ok: true, signals: 0, lastReconcileAt: null };
   let reconciling: Promise<void> | null = null;
   const reconcileNow = () => {
-    reconciling ??= reconcile({
-      db,
-      clock,
-      exchanges,
-      service,
-      publish,
-      owns: (userId) => owns(shard, userId),
-      ...(options.inFlightMs !== undefined ? { inFlightMs: options.inFlightMs } : {}),
-    })
+    // Journaled intents that missed the database first, so reconciliation sees them.
+    reconciling ??= service.restoreJournal().then(() =>
+      reconcile({
+        db,
+        clock,
+        exchanges,
+        service,
+        publish,
+        owns: (userId) => owns(shard, userId),
+        ...(options.inFlightMs !== undefined ? { inFlightMs: options.inFlightMs } : {}),
+      })
+    )
+      .then(() => service.refreshGate())
       .then(() => {
         health.ok = true;
         health.lastReconcileAt = clock.now();
@@ -140,7 +162,14 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
     );
   });
 
-  await reconcileNow();
+  try {
+    await reconcileNow();
+    // Start-up copied every journaled intent: the file starts empty.
+    if (health.ok) journal?.compact();
+  } catch (error) {
+    journal?.close();
+    throw error;
+  }
   const subscriptions: Subscription[] = [];
   subscriptions.push(
     await bus.subscribe(
@@ -178,7 +207,7 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
     service,
     exchanges,
     reconcileNow,
-    health: () => ({ ...health }),
+    health: () => ({ ...health, entryGate: service.gateStats }),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -188,6 +217,7 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       await exchanges.close();
       // Order events that arrived before the close still finish their writes.
       await service.idle();
+      journal?.close();
       log.info("Execution stage stopped");
     },
   };

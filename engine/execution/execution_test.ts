@@ -154,6 +154,14 @@ Deno.test("decideSignal() enters only when active, not halted and flat; exits on
   assert.equal(decideSignal({ ...base, action: "ENTRY", halted: true }).kind, "skip");
   assert.equal(decideSignal({ ...base, action: "ENTRY", isActive: false }).kind, "skip");
   assert.equal(decideSignal({ ...base, action: "ENTRY", openTradeId: 3 }).kind, "skip");
+  assert.deepEqual(decideSignal({ ...base, action: "ENTRY", pendingEntry: true }), {
+    kind: "skip",
+    reason: "an earlier entry's outcome is not known yet",
+  });
+  assert.equal(
+    decideSignal({ ...base, action: "EXIT", openTradeId: 3, pendingEntry: true }).kind,
+    "exit",
+  );
   assert.equal(decideSignal({ ...base, action: "EXIT" }).kind, "skip");
   assert.deepEqual(decideSignal({ ...base, action: "EXIT", halted: true, openTradeId: 3 }), {
     kind: "exit",

@@ -15,6 +15,11 @@ export interface SignalContext {
   halted: boolean;
   /** Id of its OPEN trade, null when flat. */
   openTradeId: number | null;
+  /**
+   * True while an earlier ENTRY of the strategy has no known outcome (sent,
+   * not yet adopted or failed: reconciliation asks the exchange). Absent: false.
+   */
+  pendingEntry?: boolean;
 }
 
 /** The decision: skip (with the reason), enter, or exit the open trade. */
@@ -25,7 +30,7 @@ export type SignalDecision =
 
 /**
  * An ENTRY is taken only by an active, not halted strategy that is flat (one
- * position per strategy); an EXIT only when there is a position. An EXIT is
+ * position per strategy) and has no earlier entry still in doubt; an EXIT only when there is a position. An EXIT is
  * honoured even for a halted or deactivated strategy: closing is always safe.
  */
 export function decideSignal(context: SignalContext): SignalDecision {
@@ -38,6 +43,9 @@ export function decideSignal(context: SignalContext): SignalDecision {
   if (!context.isActive) return { kind: "skip", reason: "strategy is not active" };
   if (context.openTradeId !== null) {
     return { kind: "skip", reason: `strategy already has open trade ${context.openTradeId}` };
+  }
+  if (context.pendingEntry) {
+    return { kind: "skip", reason: "an earlier entry's outcome is not known yet" };
   }
   return { kind: "enter" };
 }
