@@ -21,6 +21,7 @@ import { KlineHistory } from "./adapters/market/history.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/port.ts";
 import { type Clock, systemClock } from "./engine/clock.ts";
+import { accountChanged, strategyChanged } from "./engine/events.ts";
 import type { Bus } from "./engine/ports/bus.ts";
 import type { Cache } from "./engine/ports/cache.ts";
 import { createLogger } from "./logger.ts";
@@ -121,8 +122,15 @@ export interface EngineHealth {
 export interface Engine {
   /** The pipeline bus. */
   readonly bus: Bus;
-  /** Tells the engine a strategy was created, changed, (de)activated or deleted. */
-  onStrategyChanged(strategyId: number): Promise<void>;
+  /**
+   * Tells the engine a strategy was created, changed, (de)activated or
+   * deleted: this process's strategy stage follows it before this resolves,
+   * and a `strategy_changed` on "control" tells every stage of every engine
+   * process (the execution stage's entry gate reads the strategy again).
+   */
+  onStrategyChanged(strategyId: number, userId: number): Promise<void>;
+  /** Tells the engine a user's trading mode or API keys changed (`account_changed`). */
+  onAccountChanged(userId: number): Promise<void>;
   /** Stage health. */
   health(): EngineHealth;
   /** Stops every stage (reverse order) and the bus it opened; idempotent. */
@@ -250,7 +258,11 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
 
   return {
     bus,
-    onStrategyChanged: (id) => strategy!.refresh(id),
+    async onStrategyChanged(id, userId) {
+      await announceStrategyChange(bus, deps.clock, id, userId);
+      await strategy!.refresh(id);
+    },
+    onAccountChanged: (userId) => announceAccountChange(bus, deps.clock, userId),
     health() {
       const ingestHealth = ingest?.health() ?? null;
       const strategyHealth = strategy!.health();
@@ -265,6 +277,25 @@ export async function startEngine(deps: EngineDeps): Promise<Engine> {
     },
     stop,
   };
+}
+
+/** Publishes a `strategy_changed` on "control"; a bus failure is logged (the periodic re-reads catch up). */
+export async function announceStrategyChange(
+  bus: Bus,
+  clock: Clock,
+  strategyId: number,
+  userId: number,
+): Promise<void> {
+  await bus.publish("control", strategyChanged(userId, strategyId, clock.now())).catch((error) =>
+    log.warn("Could not announce a strategy change", { strategyId, error: String(error) })
+  );
+}
+
+/** Publishes an `account_changed` on "control"; a bus failure is logged. */
+export async function announceAccountChange(bus: Bus, clock: Clock, userId: number): Promise<void> {
+  await bus.publish("control", accountChanged(userId, clock.now())).catch((error) =>
+    log.warn("Could not announce an account change", { userId, error: String(error) })
+  );
 }
 
 /**

@@ -13,6 +13,8 @@ import { migrate } from "./db/migrate.ts";
 import type { Db } from "./db/port.ts";
 import { type Clock, systemClock } from "./engine/clock.ts";
 import {
+  announceAccountChange,
+  announceStrategyChange,
   bridgeOrderEvents,
   type Engine,
   type EngineDeps,
@@ -25,6 +27,7 @@ import { EventHub } from "./services/events.ts";
 import { processMetrics } from "./services/metrics.ts";
 import { LivePrices } from "./services/prices.ts";
 import { openRateLimiter } from "./services/rate_limit.ts";
+import type { StrategyEngineHook } from "./services/strategies.ts";
 import { loadMasterKeys } from "./services/secrets.ts";
 
 const log = createLogger("main");
@@ -76,6 +79,8 @@ export async function startAura(config: Config, options: StartOptions = {}): Pro
     const prices = new LivePrices();
 
     let engine: Engine | null = null;
+    // How the API tells the engine what it changed: the engine here, or over the shared bus.
+    let engineHook: StrategyEngineHook | null = null;
     if (role !== "web") {
       engine = await startEngine({
         config,
@@ -86,9 +91,19 @@ export async function startAura(config: Config, options: StartOptions = {}): Pro
         startExecution: options.startExecution,
       });
       closers.push(() => engine!.stop());
+      const running = engine;
+      engineHook = {
+        onStrategyChanged: (id, userId) => running.onStrategyChanged(id, userId),
+        onAccountChanged: (userId) => running.onAccountChanged(userId),
+      };
     } else if (config.REDIS_URL) {
-      // A web process beside engine processes: their trade events reach this UI over Redis.
+      // A web process beside engine processes: their trade events reach this UI over Redis,
+      // and what its API changes reaches them on "control".
       const { bus } = await openBus(config);
+      engineHook = {
+        onStrategyChanged: (id, userId) => announceStrategyChange(bus, clock, id, userId),
+        onAccountChanged: (userId) => announceAccountChange(bus, clock, userId),
+      };
       const bridge = await bridgeOrderEvents(bus, events, `ui-events-${crypto.randomUUID()}`);
       closers.push(async () => {
         await bridge.close();
@@ -118,7 +133,7 @@ export async function startAura(config: Config, options: StartOptions = {}): Pro
           startedAt,
           events,
           prices,
-          engine,
+          engineHook,
           healthChecks,
         );
         // Flushes the limiter's write-behind counters (a login block survives a restart).
@@ -144,7 +159,7 @@ async function appDeps(
   startedAt: number,
   events: EventHub,
   prices: LivePrices,
-  engine: Engine | null,
+  engine: StrategyEngineHook | null,
   healthChecks: AppDeps["healthChecks"],
 ): Promise<AppDeps> {
   const jwt = await loadJwtKeys({
@@ -175,9 +190,7 @@ async function appDeps(
     metrics: processMetrics,
     healthChecks,
     prices,
-    ...(engine
-      ? { engine: { onStrategyChanged: (id: number) => engine.onStrategyChanged(id) } }
-      : {}),
+    ...(engine ? { engine } : {}),
   };
   return deps;
 }

@@ -186,7 +186,7 @@ async function ensureDemoUser(aura: Aura): Promise<{ username: string; password:
     ? Number(existing.id)
     : (await createStrategy(aura.db, user.id, DEMO_STRATEGY)).id;
   await setStrategyActive(aura.db, user.id, id, true);
-  await aura.engine?.onStrategyChanged(id);
+  await aura.engine?.onStrategyChanged(id, user.id);
   return { username, password };
 }
 

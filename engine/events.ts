@@ -169,6 +169,19 @@ export const EventSchema = z.discriminatedUnion("type", [
       detail: z.string(),
     })),
   }),
+  // Control (topic "control"): the API tells the engine what it changed, so
+  // engine processes apart from the web process follow at once.
+  z.object({
+    ...base,
+    type: z.literal("strategy_changed"),
+    userId: z.int(),
+    strategyId: text,
+  }),
+  z.object({
+    ...base,
+    type: z.literal("account_changed"),
+    userId: z.int(),
+  }),
 ]);
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[]
@@ -185,18 +198,21 @@ export type EventOf<T extends EventType> = Extract<AuraEvent, { type: T }>;
 export type KlineClosed = EventOf<"kline_closed">;
 /** A strategy's intent for the execution worker. */
 export type TradeSignal = EventOf<"trade_signal">;
+/** What the API announces to the engine (topic `"control"`). */
+export type ControlEvent = EventOf<"strategy_changed" | "account_changed">;
 /** Everything the execution worker reports (topic `"orders"`). */
-export type OrderEvent = Exclude<AuraEvent, KlineClosed | TradeSignal>;
+export type OrderEvent = Exclude<AuraEvent, KlineClosed | TradeSignal | ControlEvent>;
 
 /** The bus topics; each event type belongs to exactly one. */
-export type Topic = "klines" | "signals" | "orders";
+export type Topic = "klines" | "signals" | "orders" | "control";
 /** All topics, for iteration. */
-export const TOPICS: readonly Topic[] = Object.freeze(["klines", "signals", "orders"]);
+export const TOPICS: readonly Topic[] = Object.freeze(["klines", "signals", "orders", "control"]);
 
 /** The topic an event type is published on. */
 export function topicOf(type: EventType): Topic {
   if (type === "kline_closed") return "klines";
   if (type === "trade_signal") return "signals";
+  if (type === "strategy_changed" || type === "account_changed") return "control";
   return "orders";
 }
 
@@ -245,6 +261,25 @@ export function tradeSignal(input: Omit<EventInput<"trade_signal">, "id" | "occu
     ...input,
     id: `${input.strategyId}:${input.candleCloseTime}:${input.action}`,
     occurredAt: input.trace.signalAt,
+  });
+}
+
+/** A `strategy_changed` announcement (a fresh id: each change is its own event). */
+export function strategyChanged(userId: number, strategyId: number, at: number) {
+  return createEvent("strategy_changed", {
+    id: `strategy:${strategyId}:${crypto.randomUUID()}`,
+    occurredAt: at,
+    userId,
+    strategyId: String(strategyId),
+  });
+}
+
+/** An `account_changed` announcement (trading mode or API keys). */
+export function accountChanged(userId: number, at: number) {
+  return createEvent("account_changed", {
+    id: `account:${userId}:${crypto.randomUUID()}`,
+    occurredAt: at,
+    userId,
   });
 }
 

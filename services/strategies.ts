@@ -37,10 +37,16 @@ const log = createLogger("strategies");
 /** Where a strategy is in its life, as the strategy list shows it. */
 export type StrategyState = "inactive" | "warming_up" | "waiting" | "in_position" | "halted";
 
-/** The hook the live pipeline provides to pick up strategy changes. */
+/**
+ * The hook the live pipeline provides to pick up what the API changed: the
+ * engine in this process, or an announcement on the shared bus for engine
+ * processes elsewhere (the web role).
+ */
 export interface StrategyEngineHook {
   /** Called after a strategy was created, changed, (de)activated or deleted. */
-  onStrategyChanged(strategyId: number): void | Promise<void>;
+  onStrategyChanged(strategyId: number, userId: number): void | Promise<void>;
+  /** Called after a user's trading mode or API keys changed. */
+  onAccountChanged?(userId: number): void | Promise<void>;
 }
 
 /** What the strategy service needs. */
@@ -222,7 +228,7 @@ export class StrategyService {
     if (change !== "deleted") state = (await this.get(userId, strategyId)).state;
     this.#deps.events.publish(userId, { type: "strategy", data: { strategyId, change, state } });
     try {
-      await this.#deps.engine?.onStrategyChanged(strategyId);
+      await this.#deps.engine?.onStrategyChanged(strategyId, userId);
     } catch (error) {
       // The change is stored; the pipeline also re-reads strategies on restart.
       log.warn("Engine did not take a strategy change", {

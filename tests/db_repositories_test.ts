@@ -73,7 +73,7 @@ async function seedTrade(db: Queryable, userId: number, strategyId: number, n = 
 suite.test("migrations run twice without error and record each version once", async (db) => {
   assert.deepEqual(await migrate(db), []);
   const rows = await db.query("SELECT version FROM schema_migrations");
-  assert.deepEqual(rows.map((r) => r.version), ["0001", "0002"]);
+  assert.deepEqual(rows.map((r) => r.version), ["0001", "0002", "0003"]);
 });
 
 suite.test("a taken username or email surfaces as a typed unique violation", async (db) => {
@@ -341,9 +341,9 @@ Deno.test({
     const b = openPostgres(u.toString(), { max: 1 });
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      assert.deepEqual([...ra, ...rb], ["0001", "0002"]);
+      assert.deepEqual([...ra, ...rb], ["0001", "0002", "0003"]);
       const n = await a.query("SELECT COUNT(*)::int AS n FROM schema_migrations");
-      assert.equal(n[0]!.n, 2);
+      assert.equal(n[0]!.n, 3);
     } finally {
       await a.close();
       await b.close();

@@ -66,6 +66,9 @@ export async function startStrategyWorker(deps: StrategyWorkerDeps): Promise<Str
         await thread.caller.call<StrategyStageHealth | undefined>("stage.refresh", strategyId),
       );
     },
+    async resync() {
+      thread.update(await thread.caller.call<StrategyStageHealth | undefined>("stage.resync"));
+    },
     health: () => thread.health(),
     stop: () => thread.stop(),
   };

@@ -184,6 +184,13 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       { concurrency: SIGNAL_WINDOW },
     ),
   );
+  // What the API changed (a strategy, a user's mode or keys): the entry gate reads it again.
+  subscriptions.push(
+    await bus.subscribe("control", `execution-control${suffix}`, (event) => {
+      if (event.type === "strategy_changed") service.onStrategyChanged(Number(event.strategyId));
+      else if (event.type === "account_changed") service.onAccountChanged(event.userId);
+    }),
+  );
   // Paper markets move on closed klines of any interval, but a candle that
   // overlaps one already fed (a 1h after its 1m candles) is skipped, so a leg
   // is never triggered by a range from before the OCO existed. Each shard feeds its

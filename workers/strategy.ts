@@ -73,6 +73,8 @@ export interface StrategyStageDeps {
   shard?: Shard;
   /** Called after each candle and each strategy start (a worker reports its health with it). */
   onProgress?: () => void;
+  /** Period of the re-read of every active strategy, ms (default 60,000). */
+  resyncIntervalMs?: number;
 }
 
 /** Health of the strategy stage. */
@@ -97,6 +99,8 @@ export interface StrategyStageHealth {
 export interface StrategyStage {
   /** Re-reads one strategy (created, changed, (de)activated, deleted) and follows it. */
   refresh(strategyId: number): Promise<void>;
+  /** Re-reads every active strategy and follows the differences (also done periodically). */
+  resync(): Promise<void>;
   /** Counters. */
   health(): StrategyStageHealth;
   /** Stops consuming; idempotent. */
@@ -292,24 +296,49 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   await runLimited(active, 8, start);
   log.info("Strategy stage running", { strategies: index.size, pairs: index.pairs });
 
-  return {
-    refresh(strategyId) {
-      const run = changes.then(async () => {
+  // Follows the stored strategies: those given (or every one), in order with other changes.
+  const follow = (ids: number[] | null) => {
+    const run = changes.then(async () => {
+      if (stopped) return;
+      const records = new Map(
+        (await listActiveStrategies(deps.db)).filter(mine).map((s) => [s.id, s]),
+      );
+      const wanted = ids ?? [
+        ...new Set([...records.keys(), ...index.values().map((slot) => slot.record.id)]),
+      ];
+      for (const strategyId of wanted) {
         if (stopped) return;
-        const record = (await listActiveStrategies(deps.db)).find((s) =>
-          s.id === strategyId && mine(s)
-        );
+        const record = records.get(strategyId);
         const current = index.byId(String(strategyId));
         if (current && record && sameDefinition(current.record, record)) {
           current.record = record;
-          return;
+          continue;
         }
         if (current) await stopOne(strategyId, false);
         if (record) await start(record);
-      });
-      changes = run.catch(() => {});
-      return run;
-    },
+      }
+    });
+    changes = run.catch(() => {});
+    return run;
+  };
+  // What the API changed, announced by this or another process (the web role).
+  const control = await deps.bus.subscribe(
+    "control",
+    `strategy-control${suffix}`,
+    (event) => event.type === "strategy_changed" ? follow([Number(event.strategyId)]) : undefined,
+  );
+  // A change whose announcement was lost is caught up by a periodic re-read.
+  const resync = setInterval(
+    () =>
+      void follow(null).catch((error) =>
+        log.warn("Could not re-read the active strategies", { error: String(error) })
+      ),
+    deps.resyncIntervalMs ?? 60_000,
+  );
+
+  return {
+    refresh: (strategyId) => follow([strategyId]),
+    resync: () => follow(null),
     health: () => ({
       ok: !stopped,
       strategies: index.size,
@@ -322,6 +351,8 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(resync);
+      await control.close();
       await changes;
       await klines.close();
       await orders.close();
@@ -497,6 +528,10 @@ if ("WorkerGlobalScope" in globalThis) {
         ...(init.shard ? { shard: init.shard } : {}),
       });
       return stage.health();
+    },
+    "stage.resync": async () => {
+      await stage?.resync();
+      return stage?.health();
     },
     "stage.refresh": async (strategyId: number) => {
       await stage?.refresh(strategyId);

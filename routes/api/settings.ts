@@ -16,9 +16,13 @@ import { audit } from "../../services/audit.ts";
 import { publicUser } from "../../services/auth/auth_service.ts";
 import { registerRoute } from "../../services/openapi.ts";
 import { SecretBox } from "../../services/secrets.ts";
+import type { StrategyEngineHook } from "../../services/strategies.ts";
+import { createLogger } from "../../logger.ts";
 import type { ApiEnv } from "./_env.ts";
 import { clientIp } from "./_middleware.ts";
 import { parseJsonBody } from "./_validate.ts";
+
+const log = createLogger("settings");
 
 /** UI preferences (every field optional; unknown fields rejected). */
 export const preferencesSchema = z.object({
@@ -86,8 +90,16 @@ export function createApiKeyService(deps: AppDeps): ApiKeyService {
 }
 
 /** The /settings sub-app (behind requireAuth). */
-export function settingsRoutes(deps: AppDeps): Hono<ApiEnv> {
+export function settingsRoutes(deps: AppDeps & { engine?: StrategyEngineHook }): Hono<ApiEnv> {
   const keys = createApiKeyService(deps);
+  // The engine trades each user on the exchange their mode and keys say: tell it.
+  const accountChanged = async (userId: number) => {
+    try {
+      await deps.engine?.onAccountChanged?.(userId);
+    } catch (error) {
+      log.warn("Engine did not take an account change", { userId, error: String(error) });
+    }
+  };
   const app = new Hono<ApiEnv>();
 
   const current = async (userId: number) => {
@@ -115,6 +127,7 @@ export function settingsRoutes(deps: AppDeps): Hono<ApiEnv> {
         to: body.tradingMode,
         ip: clientIp(c),
       });
+      await accountChanged(userId);
     }
     if (body.preferences) {
       await setPreferences(deps.db, userId, { ...before.preferences, ...body.preferences });
@@ -125,13 +138,17 @@ export function settingsRoutes(deps: AppDeps): Hono<ApiEnv> {
   app.post("/api-keys", async (c) => {
     const { userId } = c.get("auth");
     const body = await parseJsonBody(c, apiKeysBody);
-    return c.json(await keys.save(userId, body.apiKey, body.secretKey, clientIp(c)), 201);
+    const saved = await keys.save(userId, body.apiKey, body.secretKey, clientIp(c));
+    await accountChanged(userId);
+    return c.json(saved, 201);
   });
 
   app.get("/api-keys/status", async (c) => c.json(await keys.status(c.get("auth").userId)));
 
   app.delete("/api-keys", async (c) => {
-    await keys.remove(c.get("auth").userId, clientIp(c));
+    const { userId } = c.get("auth");
+    await keys.remove(userId, clientIp(c));
+    await accountChanged(userId);
     return c.body(null, 204);
   });
 
