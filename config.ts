@@ -42,6 +42,8 @@ export const configSchema = z.object({
   AURA_PAPER_BALANCE_USDT: z.coerce.number().positive().default(10_000),
   PRICE_JUMP_THRESHOLD_PERCENT: z.coerce.number().positive().default(20),
   AURA_BUS: z.enum(["memory", "kv", "redis"]).optional(),
+  AURA_BUS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, "1-64 of A-Z, a-z, 0-9, :, _, -")
+    .default("aura:bus"),
   AURA_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   AURA_INTENT_JOURNAL: z.enum(["file", "db"]).default("file"),
   AURA_ENGINE_SHARD: z.string().regex(/^\d+\/[1-9]\d*$/, "index/count, e.g. 0/2").default("0/1"),

@@ -151,6 +151,7 @@ export async function openBus(config: Config): Promise<{ kind: BusKind; bus: Bus
       kind,
       bus: new RedisStreamsBus({
         url: config.REDIS_URL,
+        prefix: config.AURA_BUS_PREFIX,
         onError: (error) => log.warn("Redis bus recovered from an error", { error: String(error) }),
       }),
     };

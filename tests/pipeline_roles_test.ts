@@ -8,8 +8,10 @@ import { configureLogging } from "../logger.ts";
 import { startAura } from "../main.ts";
 import { waitFor } from "../adapters/bus/_wait.ts";
 import { busyStrategy } from "../engine/live/_test_market.ts";
+import { createPostgresDatabase } from "./helpers/db.ts";
+import { REDIS_TEST_URL, skipWithoutPostgres, skipWithoutRedis } from "./helpers/services.ts";
 
-configureLogging({ level: "FATAL" });
+configureLogging({ level: (Deno.env.get("ROLES_LOG") ?? "FATAL") as "FATAL" });
 
 async function withAura(
   env: Record<string, string>,
@@ -20,7 +22,7 @@ async function withAura(
     AURA_DATA_DIR: dataDir,
     PORT: "0",
     AURA_MARKET_DATA: "none",
-    LOG_LEVEL: "FATAL",
+    LOG_LEVEL: Deno.env.get("ROLES_LOG") ?? "FATAL",
     ...env,
   }));
   try {
@@ -111,5 +113,70 @@ Deno.test({
       await deactivated.body?.cancel();
       await waitFor(() => aura.engine!.health().strategy.strategies === 0, "strategy stopped");
     });
+  },
+});
+
+/** Registers a user through the API and returns its bearer headers. */
+async function registerThrough(url: string, name: string): Promise<Record<string, string>> {
+  const headers = { "Content-Type": "application/json" };
+  const register = await fetch(`${url}/api/v1/auth/register`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      username: name,
+      email: `${name}@example.com`,
+      password: "correct horse 42 battery",
+    }),
+  });
+  assert.equal(register.status, 201, await register.clone().text());
+  const { accessToken } = await register.json();
+  return { ...headers, Authorization: `Bearer ${accessToken}` };
+}
+
+Deno.test({
+  name:
+    "[roles] a web process and an engine process on one Postgres and Redis: what the web API activates, the engine runs at once",
+  ignore: skipWithoutPostgres() || skipWithoutRedis(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const database = await createPostgresDatabase();
+    const shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: REDIS_TEST_URL,
+      AURA_BUS_PREFIX: `aura:test:${crypto.randomUUID().slice(0, 8)}`,
+      // No history to warm up from: refused at once.
+      BINANCE_REST_URL: "http://127.0.0.1:9",
+    };
+    try {
+      await withAura({ ...shared, AURA_ROLE: "engine" }, async (engine) => {
+        await withAura({ ...shared, AURA_ROLE: "web" }, async (web) => {
+          assert.equal(web.engine, null);
+          const auth = await registerThrough(web.url!, "split");
+          const created = await fetch(`${web.url}/api/v1/strategies`, {
+            method: "POST",
+            headers: auth,
+            body: JSON.stringify(busyStrategy()),
+          });
+          assert.equal(created.status, 201, await created.clone().text());
+          const { id } = await created.json();
+          const post = async (path: string) => {
+            const res = await fetch(`${web.url}/api/v1/strategies/${id}/${path}`, {
+              method: "POST",
+              headers: auth,
+            });
+            assert.equal(res.status, 200, await res.clone().text());
+            await res.body?.cancel();
+          };
+          // The engine re-reads every strategy only once a minute: this is the announcement.
+          await post("activate");
+          await waitFor(() => engine.engine!.health().strategy.strategies === 1, "started", 10_000);
+          await post("deactivate");
+          await waitFor(() => engine.engine!.health().strategy.strategies === 0, "stopped", 10_000);
+        });
+      });
+    } finally {
+      await database.drop();
+    }
   },
 });

@@ -24,7 +24,7 @@ import { createUser } from "../db/users.ts";
 import { runBacktest } from "../engine/backtest/backtest.ts";
 import type { Candle } from "../engine/candle.ts";
 import { systemClock } from "../engine/clock.ts";
-import type { TradeSignal } from "../engine/events.ts";
+import { strategyChanged, type TradeSignal } from "../engine/events.ts";
 import { busyStrategy, walkCandles } from "../engine/live/_test_market.ts";
 import { configureLogging } from "../logger.ts";
 import { type SimCandle, startSimulator } from "../sim/mod.ts";
@@ -194,6 +194,45 @@ Deno.test("[strategy] a candle reaches only the strategies of its (symbol, inter
       await stage.refresh(eth);
       assert.equal(stage.health().strategies, 1);
       assert.deepEqual(env.ingest.health().streams, ["btcusdt@kline_1m"]);
+    } finally {
+      await stage.stop();
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test('[strategy] changes follow an announcement on "control", and a lost one the periodic re-read', async () => {
+  const env = await setup();
+  try {
+    const btc = await env.addStrategy("BTCUSDT");
+    const stage = await startStrategyStage({
+      db: env.db,
+      bus: env.bus,
+      clock: systemClock,
+      history: new KlineHistory({
+        restUrl: env.sim.url,
+        clock: systemClock,
+        db: env.db,
+        jumpThresholdPercent: 20,
+      }),
+      streams: env.ingest,
+      resyncIntervalMs: 300,
+    });
+    try {
+      assert.equal(stage.health().strategies, 1);
+      // Announced (as the API does): followed at once.
+      const user = (await env.db.query("SELECT user_id FROM strategies WHERE id = $1", [btc]))[0]!;
+      await env.db.query("UPDATE strategies SET is_active = FALSE WHERE id = $1", [btc]);
+      await env.bus.publish("control", strategyChanged(Number(user.user_id), btc, Date.now()));
+      await waitFor(() => stage.health().strategies === 0, "the announced deactivation", 250);
+      // Not announced (a lost message): the re-read catches up.
+      const eth = await env.addStrategy("ETHUSDT");
+      await waitFor(() => stage.health().strategies === 1, "the periodic re-read", 2_000);
+      assert.deepEqual(env.ingest.health().streams, ["ethusdt@kline_1m"]);
+      await env.db.query("UPDATE strategies SET is_active = FALSE WHERE id = $1", [eth]);
+      await stage.resync();
+      assert.equal(stage.health().strategies, 0);
     } finally {
       await stage.stop();
     }

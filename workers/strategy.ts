@@ -317,6 +317,7 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
         if (current) await stopOne(strategyId, false);
         if (record) await start(record);
       }
+      deps.onProgress?.();
     });
     changes = run.catch(() => {});
     return run;
