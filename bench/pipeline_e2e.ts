@@ -235,15 +235,16 @@ async function run(
   }
   const rows = await db.query("SELECT latency FROM trades ORDER BY id");
   if (Deno.env.get("AURA_BENCH_TRACE")) {
-    const slowest = rows.slice(STRATEGIES).map((r) => r.latency as Record<string, number>)
-      .sort((a, b) =>
-        (b.entrySentAt! - b.klineReceivedAt!) - (a.entrySentAt! - a.klineReceivedAt!)
-      );
-    for (const l of slowest.slice(0, 12)) {
-      const k = l.klineReceivedAt!;
+    // Where the time goes: each step of the trace, from the previous one.
+    const traces = rows.slice(STRATEGIES).map((r) => r.latency as Record<string, number>);
+    const steps = ["klineReceivedAt", "signalAt", "receivedAt", "plannedAt", "intentRecordedAt"];
+    for (let i = 1; i <= steps.length; i++) {
+      const [from, to] = [steps[i - 1]!, steps[i] ?? "entrySentAt"];
+      const d = traces.map((l) => l[to]! - l[from]!).sort((a, b) => a - b);
       console.log(
-        ["signalAt", "receivedAt", "intentRecordedAt", "entrySentAt", "entryAckAt", "ocoAckAt"]
-          .map((f) => `${f}=${(l[f]! - k).toFixed(2)}`).join(" "),
+        `  ${from} → ${to}: p50 ${percentile(d, 0.5).toFixed(2)} p90 ${
+          percentile(d, 0.9).toFixed(2)
+        } p99 ${percentile(d, 0.99).toFixed(2)} ms`,
       );
     }
   }
@@ -348,7 +349,8 @@ export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
         record(
           name,
           await run(storage, bus, {
-            rounds: (bus.name === "kv" ? 2 : 5) * STEPS,
+            rounds: (bus.name === "kv" ? 2 : Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 5)) *
+              STEPS,
             mode: "staggered",
             thread: Deno.env.get("AURA_BENCH_THREAD") === "main" ? "main" : "worker",
           }),

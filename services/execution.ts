@@ -277,16 +277,17 @@ export class ExecutionService {
    * in its strategy's lane: call in delivery order, concurrently is fine.
    */
   handleSignal(signal: TradeSignal): Promise<void> {
+    const receivedAt = this.#stamp();
     const { userId } = signal;
     const strategyId = Number(signal.strategyId);
     if (signal.action !== "ENTRY" || !this.#gate) {
-      return this.#inLane(userId, strategyId, () => this.#signal(signal, null));
+      return this.#inLane(userId, strategyId, () => this.#signal(signal, null, receivedAt));
     }
     const gate = this.#gate;
     return this.#lanes.strategy(userId, strategyId, async () => {
       const known = gate.take(userId, strategyId, signal.candleCloseTime);
       try {
-        await this.#signal(signal, known);
+        await this.#signal(signal, known, receivedAt);
       } finally {
         gate.end(userId, strategyId);
       }
@@ -360,9 +361,13 @@ export class ExecutionService {
     return strategy!.riskParams as RiskParams;
   }
 
-  async #signal(signal: TradeSignal, known: StrategyContext | null): Promise<void> {
+  async #signal(
+    signal: TradeSignal,
+    known: StrategyContext | null,
+    receivedAt: number,
+  ): Promise<void> {
     await this.#crash("signal_received");
-    if (signal.action === "ENTRY") return await this.#entry(signal, known);
+    if (signal.action === "ENTRY") return await this.#entry(signal, known, receivedAt);
     const ids = tradeClientIds(signal.id);
     const context = await this.#contexts.load({
       userId: signal.userId,
@@ -402,11 +407,15 @@ export class ExecutionService {
    * and only then — once the burst of entries has left — record the trade
    * and protect it.
    */
-  async #entry(signal: TradeSignal, known: StrategyContext | null): Promise<void> {
+  async #entry(
+    signal: TradeSignal,
+    known: StrategyContext | null,
+    receivedAt: number,
+  ): Promise<void> {
     let sent: SentEntry | null;
     this.#hot++;
     try {
-      sent = await this.#send(signal, 1, known);
+      sent = await this.#send(signal, 1, known, receivedAt);
     } finally {
       this.#leaveHot();
     }
@@ -463,11 +472,12 @@ export class ExecutionService {
     signal: TradeSignal,
     attempt: number,
     known: StrategyContext | null,
+    receivedAt: number,
   ): Promise<SentEntry | null> {
     const { handle, account } = await this.#d.exchanges.current(signal.userId);
     const { exchange } = handle;
     const risk = signal.riskParams as RiskParams;
-    const latency: Record<string, number> = { ...signal.trace, receivedAt: this.#stamp() };
+    const latency: Record<string, number> = { ...signal.trace, receivedAt };
     if (handle.paper) {
       const last = await exchange.getLastPrice(signal.symbol).catch(() => null);
       if (last === null) handle.paper.setPrice(signal.symbol, signal.signalPrice);
@@ -490,6 +500,7 @@ export class ExecutionService {
         lastPrice,
       });
       release = this.#reserve(account, plan.quoteOrderQty);
+      latency.plannedAt = this.#stamp();
     } catch (error) {
       if (!isAuraError(error) || !error.code.startsWith("TRADE_")) throw error;
       await this.#refused(handle, signal, error);
@@ -575,7 +586,7 @@ export class ExecutionService {
       release();
       exchanges.forget(signal.userId);
       await dropUnsentIntent(this.#d.db, plan.clientOrderId);
-      if (attempt < 2) return await this.#send(signal, attempt + 1, null);
+      if (attempt < 2) return await this.#send(signal, attempt + 1, null, receivedAt);
       throw new AuraError("TRADE_004", `Cannot enter "${signal.id}": the account keeps changing`);
     }
     const sent = this.#sendEntry(handle, plan, rules, risk, latency, release);
