@@ -283,6 +283,30 @@ export function accountChanged(userId: number, at: number) {
   });
 }
 
+const EVENT_TYPES: ReadonlySet<string> = new Set(
+  EventSchema.options.map((option) => option.shape.type.value),
+);
+
+/**
+ * An event handed over between threads of one process by a bus that
+ * validated it when it was published (the worker bridge): checks only its
+ * version and type, and freezes it. ~1 µs instead of the ~30 µs a full
+ * {@link parseEvent} costs on the hot path. Anything from outside the
+ * process (Redis, KV, a client) goes through {@link parseEvent}.
+ *
+ * @throws {AuraError} `SYS_003` for an unknown version or type.
+ */
+export function trustEvent(input: unknown): AuraEvent {
+  const event = input as { v?: unknown; type?: unknown } | null;
+  if (event?.v !== EVENT_VERSION || !EVENT_TYPES.has(String(event.type))) {
+    throw new AuraError(
+      "SYS_003",
+      `Cannot read event "${String(event?.type)}" (version "${String(event?.v)}")`,
+    );
+  }
+  return deepFreeze(input) as AuraEvent;
+}
+
 /**
  * Validates an event that came off the wire and returns it deeply frozen.
  *

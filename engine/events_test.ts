@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { isAuraError } from "./errors.ts";
 import {
+  accountChanged,
   type AuraEvent,
   createEvent,
   EVENT_VERSION,
@@ -8,8 +9,10 @@ import {
   klineClosed,
   orderEventFromExchange,
   parseEvent,
+  strategyChanged,
   topicOf,
   tradeSignal,
+  trustEvent,
 } from "./events.ts";
 
 const KLINE = {
@@ -237,4 +240,23 @@ Deno.test("orderEventFromExchange() keeps the exchange's event id and maps the O
   assert.equal(leg.type === "oco_leg_filled" && leg.leg, "SL");
   assert.equal(leg.occurredAt, 1_700_000_900_000);
   assert.ok(Object.isFrozen(leg));
+});
+
+Deno.test('control events (strategy_changed, account_changed) go on "control", each with its own id', () => {
+  const changed = strategyChanged(3, 42, 1_700_000_000_000);
+  const account = accountChanged(3, 1_700_000_000_001);
+  assert.equal(changed.strategyId, "42");
+  assert.notEqual(changed.id, strategyChanged(3, 42, 1_700_000_000_000).id);
+  assert.deepEqual([topicOf(changed.type), topicOf(account.type)], ["control", "control"]);
+  assert.deepEqual(parseEvent(JSON.parse(JSON.stringify(account))), account);
+});
+
+Deno.test("trustEvent() freezes what a bus already validated, checking only version and type", () => {
+  const wire = JSON.parse(JSON.stringify(oneOfEach()[1]));
+  const trusted = trustEvent(wire);
+  assert.deepEqual(trusted, parseEvent(JSON.parse(JSON.stringify(wire))));
+  assert.ok(Object.isFrozen(trusted) && Object.isFrozen((trusted as { trace: object }).trace));
+  assert.throws(() => trustEvent({ ...wire, v: 2 }), (e) => isAuraError(e, "SYS_003"));
+  assert.throws(() => trustEvent({ ...wire, type: "nope" }), (e) => isAuraError(e, "SYS_003"));
+  assert.throws(() => trustEvent(null), (e) => isAuraError(e, "SYS_003"));
 });

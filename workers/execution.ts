@@ -244,7 +244,7 @@ export interface ExecutionWorkerInit {
 
 // Run as a Web Worker: the bus over postMessage (PortBus), the database on the
 // main thread (RemoteDb) or a pool of its own, secrets decrypted here only.
-if ("WorkerGlobalScope" in globalThis) {
+if ("WorkerGlobalScope" in globalThis && import.meta.main) {
   const port = self as unknown as MessagePortLike;
   const caller = new Caller(port);
   let stage: ExecutionStage | null = null;

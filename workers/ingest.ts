@@ -126,7 +126,7 @@ export interface IngestWorkerInit {
 
 // Run as a Web Worker: the WebSocket and REST backfill live here, candles go
 // out over the worker bridge, live prices and health to the main thread.
-if ("WorkerGlobalScope" in globalThis) {
+if ("WorkerGlobalScope" in globalThis && import.meta.main) {
   const port = self as unknown as MessagePortLike;
   const caller = new Caller(port);
   let stage: IngestStage | null = null;

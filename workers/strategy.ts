@@ -502,7 +502,7 @@ export interface StrategyWorkerInit {
 
 // Run as a Web Worker: the bus comes over postMessage (PortBus), database
 // statements run on the main thread (RemoteDb), history is fetched here.
-if ("WorkerGlobalScope" in globalThis) {
+if ("WorkerGlobalScope" in globalThis && import.meta.main) {
   const port = self as unknown as MessagePortLike;
   const caller = new Caller(port);
   let stage: StrategyStage | null = null;

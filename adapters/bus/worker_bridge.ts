@@ -13,7 +13,7 @@
  */
 
 import { AuraError } from "../../engine/errors.ts";
-import { type AuraEvent, parseEvent, type Topic } from "../../engine/events.ts";
+import { type AuraEvent, parseEvent, type Topic, trustEvent } from "../../engine/events.ts";
 import type { Bus, EventHandler, SubscribeOptions, Subscription } from "../../engine/ports/bus.ts";
 
 /** What both ends need from a `Worker`, a worker's `self` or a `MessagePort`. */
@@ -269,7 +269,8 @@ export class PortBus implements Bus {
     if (!entry) return;
     let error: string | null = null;
     try {
-      await entry.handler(parseEvent(raw), { attempt });
+      // The host's bus validated it when it was published (below, or at its in-process source).
+      await entry.handler(trustEvent(raw), { attempt });
     } catch (e) {
       error = errorText(e);
     }
