@@ -16,6 +16,10 @@
  * - `re-entering`: every strategy exits and re-enters on every candle (the
  *   entry waits for its own exit).
  *
+ * Intents: journaled locally before each order (AURA_INTENT_JOURNAL=file,
+ * the default), and, for comparison, recorded in the database first
+ * (`db-first`, AURA_INTENT_JOURNAL=db).
+ *
  * Storage: embedded PGlite (the zero-set-up default) and Postgres (set
  * `DATABASE_URL`, or a local server at 127.0.0.1 — skipped with a line when
  * none answers). Buses: memory, Redis Streams (REDIS_URL or 127.0.0.1 db 15)
@@ -159,7 +163,7 @@ async function until(
 async function run(
   storage: Storage,
   busChoice: BusChoice,
-  options: { rounds: number; mode: Mode; thread?: "worker" | "main" },
+  options: { rounds: number; mode: Mode; thread?: "worker" | "main"; journal?: "file" | "db" },
 ): Promise<Record<string, number>> {
   const store = await storage.open();
   const { db } = store;
@@ -171,6 +175,7 @@ async function run(
     BINANCE_REST_URL: "http://127.0.0.1:9",
     AURA_PAPER_BALANCE_USDT: "100000000",
     LOG_LEVEL: Deno.env.get("AURA_BENCH_LOG") ?? "ERROR",
+    AURA_INTENT_JOURNAL: options.journal ?? "file",
     ...(store.url ? { DATABASE_URL: store.url } : {}),
   });
   const thread = options.thread ?? "worker";
@@ -356,6 +361,18 @@ export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
           }),
         );
       }
+    }
+    // The same, with every intent recorded in the database before its order (AURA_INTENT_JOURNAL=db).
+    const dbFirst = `${storage.name} memory staggered db-first`;
+    if (dbFirst.includes(only)) {
+      record(
+        dbFirst,
+        await run(storage, buses[0]!, {
+          rounds: Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 5) * STEPS,
+          mode: "staggered",
+          journal: "db",
+        }),
+      );
     }
     for (const mode of ["burst", "re-entering"] as const) {
       const name = `${storage.name} memory ${mode}`;
