@@ -4,7 +4,8 @@
  * balance, planEntry, the intent written first), and to the whole entry
  * being protected (entry ack, trade row, OCO ack, OCO recorded). On the
  * paper exchange and on ccxt against the local simulator; storage is PGlite
- * in memory. One signal per strategy, so every signal enters.
+ * in memory. One signal per strategy, so every signal enters. Then the
+ * journaled fast way: one strategy entering again and again.
  *
  * Run: `deno run -A bench/execution.ts [signals]`. Prints plain lines such as
  * `execution.paper signal→entry sent: p50 1.9 ms, p99 4.2 ms (100 signals)`.
@@ -24,6 +25,7 @@ import { tradeSignal } from "../engine/events.ts";
 import type { Exchange } from "../engine/ports/exchange.ts";
 import { singleExchange } from "../services/exchange_factory.ts";
 import { ExecutionService } from "../services/execution.ts";
+import { IntentJournal } from "../services/_intent_journal.ts";
 import { startSimulator } from "../sim/server.ts";
 
 const RISK = {
@@ -58,18 +60,7 @@ async function measure(db: Db, exchange: Exchange, isPaper: boolean, signals: nu
   }
   let sentAt = 0;
   // Measurement only: notes when the entry leaves, then forwards unchanged.
-  const timed: Exchange = new Proxy(exchange, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop === "marketBuyQuote") {
-        return (command: Parameters<Exchange["marketBuyQuote"]>[0]) => {
-          sentAt = performance.now();
-          return target.marketBuyQuote(command);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  const timed = sendTimer(exchange, (t) => sentAt = t);
   const handle = { userId: user.id, exchange: timed, isPaper, paper: null };
   const service = new ExecutionService({
     db,
@@ -107,6 +98,85 @@ async function measure(db: Db, exchange: Exchange, isPaper: boolean, signals: nu
   };
 }
 
+/**
+ * The fast way (services/_entry_gate.ts, services/_intent_journal.ts): one
+ * strategy enters and exits again and again, so each ENTRY after the first is
+ * decided in memory and journaled (fdatasync) instead of recorded in the
+ * database first. Paper exchange; `db` is the database behind the rest.
+ */
+async function measureFast(db: Db, exchange: Exchange, signals: number) {
+  const user = await createUser(db, {
+    username: "fast",
+    email: "fast@bench.test",
+    passwordHash: "x",
+  });
+  const strategy = await createStrategy(db, user.id, {
+    name: "fast",
+    symbol: "BTCUSDT",
+    interval: "1m",
+    entryConditions: [],
+    exitConditions: [],
+    riskParams: RISK,
+  });
+  await setStrategyActive(db, user.id, strategy.id, true);
+  let sentAt = 0;
+  const timed = sendTimer(exchange, (t) => sentAt = t);
+  const dir = await Deno.makeTempDir({ prefix: "aura-bench-journal-" });
+  const journal = await IntentJournal.open(`${dir}/execution.jsonl`);
+  const service = new ExecutionService({
+    db,
+    clock: systemClock,
+    exchanges: singleExchange({ userId: user.id, exchange: timed, isPaper: true, paper: null }),
+    publish: () => Promise.resolve(),
+    journal,
+  });
+  const signal = (action: "ENTRY" | "EXIT", at: number) =>
+    tradeSignal({
+      strategyId: String(strategy.id),
+      userId: user.id,
+      symbol: "BTCUSDT",
+      interval: "1m",
+      action,
+      signalPrice: "50000",
+      candleCloseTime: at,
+      riskParams: RISK,
+      trace: { candleCloseTime: at, klineReceivedAt: at, signalAt: at },
+    });
+  const toEntry: number[] = [];
+  try {
+    for (let i = 0; i <= signals; i++) {
+      const at = Date.UTC(2026, 0, 1) + i * 120_000;
+      const start = performance.now();
+      await service.handleSignal(signal("ENTRY", at));
+      if (i > 0) toEntry.push(sentAt - start); // the first one goes through the database
+      await service.handleSignal(signal("EXIT", at + 60_000));
+      await service.idle();
+      await service.refreshGate();
+    }
+  } finally {
+    journal.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  toEntry.sort((a, b) => a - b);
+  return { p50: percentile(toEntry, 50), p99: percentile(toEntry, 99), gate: service.gateStats! };
+}
+
+/** Wraps `exchange` so `onSent` learns when each market entry leaves. */
+function sendTimer(exchange: Exchange, onSent: (at: number) => void): Exchange {
+  return new Proxy(exchange, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "marketBuyQuote") {
+        return (command: Parameters<Exchange["marketBuyQuote"]>[0]) => {
+          onSent(performance.now());
+          return target.marketBuyQuote(command);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Signal → entry sent and signal → OCO recorded, p50/p99 in ms, paper and ccxt→simulator. */
 export async function benchExecution(signals = 100): Promise<Record<string, number>> {
   const db = await openPglite();
@@ -127,6 +197,7 @@ export async function benchExecution(signals = 100): Promise<Record<string, numb
     await ccxt.getSymbolRules("BTCUSDT"); // markets loaded once, as in a running worker
     const p = await measure(db, paper, true, signals, "paper");
     const c = await measure(db, ccxt, false, signals, "ccxt");
+    const f = await measureFast(db, paper, signals);
     return {
       "paper_signal_to_entry_sent_p50_ms": p.entryP50,
       "paper_signal_to_entry_sent_p99_ms": p.entryP99,
@@ -136,6 +207,9 @@ export async function benchExecution(signals = 100): Promise<Record<string, numb
       "ccxt_sim_signal_to_entry_sent_p99_ms": c.entryP99,
       "ccxt_sim_signal_to_oco_recorded_p50_ms": c.protectedP50,
       "ccxt_sim_signal_to_oco_recorded_p99_ms": c.protectedP99,
+      "paper_journaled_signal_to_entry_sent_p50_ms": f.p50,
+      "paper_journaled_signal_to_entry_sent_p99_ms": f.p99,
+      "journaled_entries_decided_in_memory": f.gate.hits,
       signals,
     };
   } finally {
@@ -156,6 +230,7 @@ if (import.meta.main) {
       } ms (${signals} signals)`,
     );
   line("paper signal→entry sent", "paper_signal_to_entry_sent");
+  line("paper signal→entry sent, journaled", "paper_journaled_signal_to_entry_sent");
   line("paper signal→OCO recorded", "paper_signal_to_oco_recorded");
   line("ccxt→simulator signal→entry sent", "ccxt_sim_signal_to_entry_sent");
   line("ccxt→simulator signal→OCO recorded", "ccxt_sim_signal_to_oco_recorded");
