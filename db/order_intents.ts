@@ -176,6 +176,23 @@ export async function savePeakEquity(
   );
 }
 
+/** An intent as a row of `jsonb_to_recordset` (the batched statements' input). */
+function intentRow(intent: NewIntent) {
+  return {
+    client_order_id: intent.clientOrderId,
+    user_id: intent.userId,
+    strategy_id: intent.strategyId,
+    trade_id: intent.tradeId,
+    signal_id: intent.signalId,
+    kind: intent.kind,
+    status: intent.status ?? "PENDING",
+    symbol: intent.symbol,
+    is_paper: intent.isPaper,
+    payload: intent.payload,
+    candle_close_time: intent.candleCloseTime ?? null,
+  };
+}
+
 /**
  * Records many intents in one statement (the hot path's group commit), each
  * idempotent on its client id as in {@link recordIntent}. Results are in the
@@ -195,19 +212,7 @@ export async function recordIntents(
        trade_id int, signal_id text, kind text, status text, symbol text, is_paper boolean,
        payload jsonb, candle_close_time bigint)
      ON CONFLICT (client_order_id) DO NOTHING RETURNING *`,
-    [intents.map((intent) => ({
-      client_order_id: intent.clientOrderId,
-      user_id: intent.userId,
-      strategy_id: intent.strategyId,
-      trade_id: intent.tradeId,
-      signal_id: intent.signalId,
-      kind: intent.kind,
-      status: intent.status ?? "PENDING",
-      symbol: intent.symbol,
-      is_paper: intent.isPaper,
-      payload: intent.payload,
-      candle_close_time: intent.candleCloseTime ?? null,
-    }))],
+    [intents.map(intentRow)],
   );
   const created = new Map(rows.map((row) => [String(row.client_order_id), toIntent(row)]));
   const existing = new Map<string, IntentRecord>();
@@ -259,20 +264,7 @@ export async function restoreIntents(
      )
      SELECT client_order_id FROM ins
      UNION SELECT i.client_order_id FROM order_intents i JOIN x USING (client_order_id)`,
-    [intents.map((intent) => ({
-      client_order_id: intent.clientOrderId,
-      user_id: intent.userId,
-      strategy_id: intent.strategyId,
-      trade_id: intent.tradeId,
-      signal_id: intent.signalId,
-      kind: intent.kind,
-      status: intent.status ?? "PENDING",
-      symbol: intent.symbol,
-      is_paper: intent.isPaper,
-      payload: intent.payload,
-      candle_close_time: intent.candleCloseTime ?? null,
-      journaled_at: intent.journaledAt,
-    }))],
+    [intents.map((intent) => ({ ...intentRow(intent), journaled_at: intent.journaledAt }))],
   );
   return rows.map((row) => String(row.client_order_id));
 }
@@ -397,17 +389,7 @@ export async function claimEntries(
      )
      SELECT ctx.*, ins.client_order_id IS NOT NULL AS created
      FROM ctx LEFT JOIN ins USING (client_order_id)`,
-    [intents.map((intent, ord) => ({
-      ord,
-      client_order_id: intent.clientOrderId,
-      user_id: intent.userId,
-      strategy_id: intent.strategyId,
-      signal_id: intent.signalId,
-      symbol: intent.symbol,
-      is_paper: intent.isPaper,
-      payload: intent.payload,
-      candle_close_time: intent.candleCloseTime ?? null,
-    }))],
+    [intents.map((intent, ord) => ({ ord, ...intentRow(intent) }))],
   );
   const byOrd = new Map(rows.map((row) => [Number(row.ord), row]));
   return intents.map((_, ord) => {

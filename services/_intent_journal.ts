@@ -32,6 +32,9 @@ export interface JournaledIntent extends NewIntent {
   journaledAt: number;
 }
 
+/** Microtask turns a flush waits for expected appends that make no progress. */
+const SPINS = 32;
+
 /** Truncate the file once it holds this many bytes and every record is in the database. */
 export const COMPACT_BYTES = 256 * 1024;
 
@@ -58,6 +61,7 @@ export class IntentJournal {
   readonly #file: Deno.FsFile;
   readonly #unsettled = new Map<string, JournaledIntent>();
   readonly #encoder = new TextEncoder();
+  #expected: () => number = () => 0;
   #waiting: Waiting[] = [];
   #scheduled = false;
   #bytes: number;
@@ -88,6 +92,15 @@ export class IntentJournal {
     return journal;
   }
 
+  /**
+   * Tells the journal how many appends are still coming in the current
+   * burst (the execution service: entries being planned); a flush waits for
+   * them, so entries planned together share one write and one sync.
+   */
+  expectAppends(expected: () => number): void {
+    this.#expected = expected;
+  }
+
   /** Records journaled and not yet in the database, oldest first. */
   unsettled(): JournaledIntent[] {
     return [...this.#unsettled.values()];
@@ -111,7 +124,7 @@ export class IntentJournal {
     this.#unsettled.set(intent.clientOrderId, intent);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
+      queueMicrotask(() => this.#settle(0, -1));
     }
     return promise.catch((error) => {
       this.#unsettled.delete(intent.clientOrderId);
@@ -151,6 +164,19 @@ export class IntentJournal {
     this.#closed = true;
     this.#flush();
     this.#file.close();
+  }
+
+  // Group commit without a timer: while appends are still expected in this burst (entries
+  // being planned together, each a few awaits from its append), yield a microtask so they
+  // catch up; flush once none is expected, or once none moved for SPINS turns (an entry
+  // waiting on I/O does not hold the others back).
+  #settle(spins: number, before: number): void {
+    const expected = this.#expected();
+    if (expected > 0 && spins < SPINS) {
+      queueMicrotask(() => this.#settle(expected === before ? spins + 1 : 0, expected));
+      return;
+    }
+    this.#flush();
   }
 
   // Synchronous on purpose: one write and one fdatasync of ~0.1 ms block

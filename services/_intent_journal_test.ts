@@ -82,3 +82,24 @@ Deno.test("IntentJournal: an append that cannot be written rejects and is not ke
   await assert.rejects(journal.append(intent(1)));
   assert.equal(journal.has("au-1-E"), false);
 });
+
+Deno.test("IntentJournal: a flush waits for appends still expected in the burst, then they share it", async () => {
+  const journal = await IntentJournal.open(await tempPath());
+  let expected = 1;
+  journal.expectAppends(() => expected);
+  const order: string[] = [];
+  const first = journal.append(intent(1)).then(() => order.push("first durable"));
+  // The other entry is a few awaits from its append.
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  order.push("second appends");
+  expected = 0;
+  const second = journal.append(intent(2)).then(() => order.push("second durable"));
+  await Promise.all([first, second]);
+  assert.deepEqual(order, ["second appends", "first durable", "second durable"]);
+
+  // An expected append that makes no progress does not hold the flush for long.
+  expected = 1;
+  await journal.append(intent(3));
+  assert.ok(journal.has("au-3-E"));
+  journal.close();
+});

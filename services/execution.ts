@@ -14,18 +14,23 @@
  * sellable quantity under the EXIT signal's client id, close CLOSED_SIGNAL
  * (row and `trade_closed` event alike).
  *
- * Every step is recorded (order_intents) before the order leaves, so a crash
- * at any point is recovered by services/reconcile.ts asking the exchange by
- * client id.
+ * Every step is made durable before the order leaves, so a crash at any
+ * point is recovered by services/reconcile.ts asking the exchange by client
+ * id. An ENTRY whose strategy the entry gate knows (services/_entry_gate.ts:
+ * its state as read back after its last piece of work) is decided in memory
+ * and its intent appended to the local journal (services/_intent_journal.ts,
+ * fsynced) before the order, then written to order_intents right after; any
+ * other goes through the database first. OCO and EXIT intents always go
+ * through the database first (they are not on the candle's critical path).
  *
  * Speed: work runs in per-strategy lanes (services/_lanes.ts), so a user's
  * strategies trade concurrently while each strategy's own steps stay in
- * order; reconciliation takes a user exclusively. On the way to the entry
- * order, the reads (strategy, open trade, user mode, own intent) and the
- * intent writes of concurrent signals are group-committed
- * (services/_batcher.ts): a candle that makes a hundred entries costs a few
- * statements. Entries of one user reserve their quote amount until the
- * exchange has it, so concurrent entries never plan with the same balance.
+ * order; reconciliation takes a user exclusively. On the database way, the
+ * reads (strategy, open trade, user mode, own intent) and the intent writes
+ * of concurrent signals are group-committed (services/_batcher.ts): a candle
+ * that makes a hundred entries costs a few statements. Entries of one user
+ * reserve their quote amount until the exchange has it, so concurrent
+ * entries never plan with the same balance.
  *
  * @module
  */
@@ -135,6 +140,8 @@ export class ExecutionService {
   readonly #gate: EntryGate | null;
   // Entries between their signal and their order, and the work waiting for none to be.
   #hot = 0;
+  // Of those, the entries waiting for their journal write.
+  #journaling = 0;
   readonly #coolWaiters: (() => void)[] = [];
   // Quote amounts of entries planned but not yet taken by the exchange, per account and asset.
   readonly #reserved = new Map<string, string>();
@@ -149,6 +156,8 @@ export class ExecutionService {
     this.#claims = new Batcher((claims) => claimEntries(deps.db, claims), { parallel });
     this.#writeBehind = new Batcher((intents) => recordIntents(deps.db, intents), { parallel });
     this.#journal = deps.journal ?? null;
+    // Entries planned together share one journal write: a flush waits for those still planning.
+    this.#journal?.expectAppends(() => this.#hot - this.#journaling);
     this.#gate = this.#journal
       ? new EntryGate({
         read: (refs) => loadSignalContexts(deps.db, refs.map((r) => ({ ...r, clientOrderId: "" }))),
@@ -403,9 +412,9 @@ export class ExecutionService {
 
   /**
    * An ENTRY: plan on the user's current exchange (in memory for paper),
-   * record the intent and read the strategy in one batched statement, send,
-   * and only then — once the burst of entries has left — record the trade
-   * and protect it.
+   * make the intent durable (journal, or one batched statement that also
+   * reads the strategy), send, and only then — once the burst of entries has
+   * left — record the trade and protect it.
    */
   async #entry(
     signal: TradeSignal,
@@ -524,6 +533,7 @@ export class ExecutionService {
       ) {
         const journaled: JournaledIntent = { ...intent, journaledAt: this.#now() };
         let durable = true;
+        this.#journaling++;
         try {
           await this.#journal.append(journaled);
         } catch (error) {
@@ -531,18 +541,18 @@ export class ExecutionService {
           log.warn("Intent journal failed; recording in the database first", {
             error: String(error),
           });
+        } finally {
+          this.#journaling--;
         }
         if (durable) {
           latency.intentRecordedAt = this.#stamp();
           const sent = this.#sendEntry(handle, plan, rules, risk, latency, release);
           await this.#crash("entry_sent"); // the intent is only in the journal
           const journal = this.#journal;
-          const stored = this.#writeBehind.load(intent).then(({ created }) => {
-            journal.settle(plan.clientOrderId);
-            if (!created) {
-              log.error("A journaled entry's intent existed already", { signalId: signal.id });
-            }
-          });
+          // Stored by this write, or already by a reconciliation's copy of the journal.
+          const stored = this.#writeBehind.load(intent).then(() =>
+            journal.settle(plan.clientOrderId)
+          );
           stored.catch(() => {});
           return { ...sent, stored };
         }

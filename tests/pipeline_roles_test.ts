@@ -79,19 +79,7 @@ Deno.test({
       assert.match(health.checks.pipeline.detail, /bus memory, 0 strategies/);
 
       // The API's strategy changes reach the engine through the hook main.ts wires.
-      const headers = { "Content-Type": "application/json" };
-      const register = await fetch(`${aura.url}/api/v1/auth/register`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({
-          username: "roles",
-          email: "roles@example.com",
-          password: "correct horse 42 battery",
-        }),
-      });
-      assert.equal(register.status, 201, await register.clone().text());
-      const { accessToken } = await register.json();
-      const auth = { ...headers, Authorization: `Bearer ${accessToken}` };
+      const auth = await registerThrough(aura.url!, "roles");
       const created = await fetch(`${aura.url}/api/v1/strategies`, {
         method: "POST",
         headers: auth,

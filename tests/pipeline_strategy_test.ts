@@ -29,7 +29,7 @@ import { busyStrategy, walkCandles } from "../engine/live/_test_market.ts";
 import { configureLogging } from "../logger.ts";
 import { type SimCandle, startSimulator } from "../sim/mod.ts";
 import { startIngest } from "../workers/ingest.ts";
-import { startStrategyStage } from "../workers/strategy.ts";
+import { startStrategyStage, type StrategyStageDeps } from "../workers/strategy.ts";
 
 configureLogging({ level: "FATAL" });
 
@@ -83,8 +83,8 @@ async function setup() {
     await setStrategyActive(db, user.id, s.id, true);
     return s.id;
   };
-  const startStage = () =>
-    startStrategyStage({ db, bus, clock: systemClock, history, streams: ingest });
+  const startStage = (extra: Partial<StrategyStageDeps> = {}) =>
+    startStrategyStage({ db, bus, clock: systemClock, history, streams: ingest, ...extra });
   const close = async () => {
     await ingest.stop();
     await bus.close();
@@ -206,19 +206,7 @@ Deno.test('[strategy] changes follow an announcement on "control", and a lost on
   const env = await setup();
   try {
     const btc = await env.addStrategy("BTCUSDT");
-    const stage = await startStrategyStage({
-      db: env.db,
-      bus: env.bus,
-      clock: systemClock,
-      history: new KlineHistory({
-        restUrl: env.sim.url,
-        clock: systemClock,
-        db: env.db,
-        jumpThresholdPercent: 20,
-      }),
-      streams: env.ingest,
-      resyncIntervalMs: 300,
-    });
+    const stage = await env.startStage({ resyncIntervalMs: 300 });
     try {
       assert.equal(stage.health().strategies, 1);
       // Announced (as the API does): followed at once.
@@ -365,20 +353,7 @@ Deno.test("[strategy] two shards share the strategies and each sees every candle
     for (const c of candles.slice(0, split)) env.sim.pushCandle("BTCUSDT", toSim(c));
     const first = await env.addStrategy();
     const second = await env.addStrategy();
-    const start = (index: number) =>
-      startStrategyStage({
-        db: env.db,
-        bus: env.bus,
-        clock: systemClock,
-        history: new KlineHistory({
-          restUrl: env.sim.url,
-          clock: systemClock,
-          db: env.db,
-          jumpThresholdPercent: 20,
-        }),
-        streams: env.ingest,
-        shard: { index, count: 2 },
-      });
+    const start = (index: number) => env.startStage({ shard: { index, count: 2 } });
     const shards = [await start(0), await start(1)];
     try {
       assert.deepEqual(shards.map((s) => s.health().strategies), [1, 1]);
