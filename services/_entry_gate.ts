@@ -33,6 +33,9 @@ import { createLogger } from "../logger.ts";
 
 const log = createLogger("entry-gate");
 
+/** Strategies read back in one statement at most. */
+export const READ_BATCH = 25;
+
 /** A strategy's state as the gate keeps it: the signal context without the signal's own intent. */
 export type StrategyContext = Omit<SignalContext, "ownIntentStatus">;
 
@@ -246,29 +249,36 @@ export class EntryGate {
     if (this.#closed || this.#queued.size === 0) return void this.#queued.clear();
     const asked = [...this.#queued];
     this.#queued.clear();
+    // In statements of READ_BATCH strategies, one after another: a periodic re-read of every
+    // strategy never holds the database (the embedded one serves the whole process) for long.
+    for (let i = 0; i < asked.length; i += READ_BATCH) {
+      const chunk = asked.slice(i, i + READ_BATCH);
+      this.#inFlight = this.#inFlight.then(() => this.#readBack(chunk));
+    }
+  }
+
+  async #readBack(asked: [number, number][]): Promise<void> {
     const refs = asked.flatMap(([strategyId]) => {
       const entry = this.#entries.get(strategyId);
       return entry ? [{ userId: entry.userId, strategyId }] : [];
     });
-    const run = this.#inFlight.then(async () => {
-      const readAt = this.#now();
-      let contexts: (StrategyContext | null)[];
-      try {
-        contexts = await this.#read(refs);
-      } catch (error) {
-        // Nothing is kept: those strategies' next entries ask the database.
-        return log.warn("Could not read strategy contexts", { error: String(error) });
-      }
-      const gens = new Map(asked);
-      refs.forEach((ref, i) => {
-        const entry = this.#entries.get(ref.strategyId);
-        const context = contexts[i];
-        if (!entry || entry.gen !== gens.get(ref.strategyId) || entry.running > 0) return;
-        if (this.#exclusive.has(entry.userId) || !context?.found) return;
-        entry.context = context;
-        entry.readAt = readAt;
-      });
+    if (refs.length === 0 || this.#closed) return;
+    const readAt = this.#now();
+    let contexts: (StrategyContext | null)[];
+    try {
+      contexts = await this.#read(refs);
+    } catch (error) {
+      // Nothing is kept: those strategies' next entries ask the database.
+      return log.warn("Could not read strategy contexts", { error: String(error) });
+    }
+    const gens = new Map(asked);
+    refs.forEach((ref, i) => {
+      const entry = this.#entries.get(ref.strategyId);
+      const context = contexts[i];
+      if (!entry || entry.gen !== gens.get(ref.strategyId) || entry.running > 0) return;
+      if (this.#exclusive.has(entry.userId) || !context?.found) return;
+      entry.context = context;
+      entry.readAt = readAt;
     });
-    this.#inFlight = run;
   }
 }
