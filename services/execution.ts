@@ -174,23 +174,27 @@ export class ExecutionService {
    * Copies journaled intents that are not in the database yet (a crash
    * between sending and the write-behind, or a database outage) into
    * `order_intents`, so reconciliation sees them. Start-up and every
-   * reconciliation call it first. Returns how many were copied.
+   * reconciliation call it first. Returns how many were missing there.
    */
   async restoreJournal(): Promise<number> {
     const journal = this.#journal;
     if (!journal) return 0;
     const records = journal.unsettled();
     if (records.length === 0) return 0;
-    const stored = new Set(await restoreIntents(this.#d.db, records));
-    const lost = records.filter((r) => !stored.has(r.clientOrderId));
+    const { stored, created } = await restoreIntents(this.#d.db, records);
+    const kept = new Set(stored);
+    const lost = records.filter((r) => !kept.has(r.clientOrderId));
     if (lost.length > 0) {
       log.error("Journaled intents of unknown users were dropped", {
         clientOrderIds: lost.map((r) => r.clientOrderId),
       });
     }
     journal.settle(...records.map((r) => r.clientOrderId));
-    log.warn("Journaled intents restored to the database", { count: stored.size });
-    return stored.size;
+    // Entries in flight are written by their own write-behind; only the others were missing.
+    if (created.length > 0) {
+      log.warn("Journaled intents restored to the database", { clientOrderIds: created });
+    }
+    return created.length;
   }
 
   /** The API changed a strategy (activation, edit, deletion): its next entry asks the database. */
@@ -259,14 +263,26 @@ export class ExecutionService {
     });
   }
 
-  /** Runs `work` in the strategy's lane; the entry gate drops its context meanwhile. */
-  #inLane<T>(userId: number, strategyId: number, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in the strategy's lane; the entry gate drops its context
+   * meanwhile. For an ENTRY of candle `entryCandle`, `work` gets the context
+   * the gate held (null: ask the database).
+   */
+  #inLane<T>(
+    userId: number,
+    strategyId: number,
+    work: (known: StrategyContext | null) => Promise<T>,
+    entryCandle?: number,
+  ): Promise<T> {
     return this.#lanes.strategy(userId, strategyId, async () => {
-      this.#gate?.begin(userId, strategyId);
+      const gate = this.#gate;
+      let known: StrategyContext | null = null;
+      if (gate && entryCandle !== undefined) known = gate.take(userId, strategyId, entryCandle);
+      else gate?.begin(userId, strategyId);
       try {
-        return await work();
+        return await work(known);
       } finally {
-        this.#gate?.end(userId, strategyId);
+        gate?.end(userId, strategyId);
       }
     });
   }
@@ -287,20 +303,12 @@ export class ExecutionService {
    */
   handleSignal(signal: TradeSignal): Promise<void> {
     const receivedAt = this.#stamp();
-    const { userId } = signal;
-    const strategyId = Number(signal.strategyId);
-    if (signal.action !== "ENTRY" || !this.#gate) {
-      return this.#inLane(userId, strategyId, () => this.#signal(signal, null, receivedAt));
-    }
-    const gate = this.#gate;
-    return this.#lanes.strategy(userId, strategyId, async () => {
-      const known = gate.take(userId, strategyId, signal.candleCloseTime);
-      try {
-        await this.#signal(signal, known, receivedAt);
-      } finally {
-        gate.end(userId, strategyId);
-      }
-    });
+    return this.#inLane(
+      signal.userId,
+      Number(signal.strategyId),
+      (known) => this.#signal(signal, known, receivedAt),
+      signal.action === "ENTRY" ? signal.candleCloseTime : undefined,
+    );
   }
 
   /**
