@@ -239,13 +239,14 @@ export type RestoredIntent = NewIntent & { journaledAt: number };
  * `order_intents`, idempotent on the client id; `created_at` is when each
  * was journaled (reconciliation's in-flight rule counts from then). An
  * intent whose strategy was deleted meanwhile keeps no strategy; one whose
- * user is gone is skipped. Returns the client ids now stored (new or not).
+ * user is gone is skipped. Returns the client ids now stored (`stored`) and
+ * those of them this call inserted (`created`).
  */
 export async function restoreIntents(
   db: Queryable,
   intents: readonly RestoredIntent[],
-): Promise<string[]> {
-  if (intents.length === 0) return [];
+): Promise<{ stored: string[]; created: string[] }> {
+  if (intents.length === 0) return { stored: [], created: [] };
   const rows = await db.query(
     `WITH x AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(client_order_id text, user_id int,
@@ -262,11 +263,15 @@ export async function restoreIntents(
        FROM x WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = x.user_id)
        ON CONFLICT (client_order_id) DO NOTHING RETURNING client_order_id
      )
-     SELECT client_order_id FROM ins
-     UNION SELECT i.client_order_id FROM order_intents i JOIN x USING (client_order_id)`,
+     SELECT client_order_id, TRUE AS created FROM ins
+     UNION ALL SELECT i.client_order_id, FALSE FROM order_intents i JOIN x USING (client_order_id)`,
     [intents.map((intent) => ({ ...intentRow(intent), journaled_at: intent.journaledAt }))],
   );
-  return rows.map((row) => String(row.client_order_id));
+  // The outer SELECT sees the table before the insert: a row is either new or was there.
+  return {
+    stored: rows.map((row) => String(row.client_order_id)),
+    created: rows.filter((row) => row.created === true).map((row) => String(row.client_order_id)),
+  };
 }
 
 /** What the execution service asks about one signal before acting on it. */

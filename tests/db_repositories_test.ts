@@ -33,6 +33,12 @@ import {
   revokeRefreshFamily,
 } from "../db/refresh_tokens.ts";
 import type { Queryable } from "../db/port.ts";
+import {
+  getIntent,
+  loadSignalContexts,
+  recordIntent,
+  restoreIntents,
+} from "../db/order_intents.ts";
 
 const suite = dbSuite();
 
@@ -126,6 +132,8 @@ suite.test("strategies are scoped by user", async (db) => {
   assert.deepEqual(updated?.riskParams, strategyInput.riskParams);
   await setStrategyActive(db, alice.id, s.id, true);
   assert.deepEqual((await listActiveStrategies(db)).map((x) => x.id), [s.id]);
+  assert.deepEqual((await listActiveStrategies(db, [s.id, s.id + 99])).map((x) => x.id), [s.id]);
+  assert.deepEqual(await listActiveStrategies(db, []), []);
 });
 
 suite.test("deleting a user cascades to strategies, trades and backtests", async (db) => {
@@ -350,4 +358,51 @@ Deno.test({
       await close();
     }
   },
+});
+
+suite.test("journaled intents are restored once, keep their journal time, and a strategy's entry watermark follows", async (db) => {
+  const user = await seedUser(db);
+  const strategy = await createStrategy(db, user.id, strategyInput);
+  const gone = await createStrategy(db, user.id, { ...strategyInput, name: "gone" });
+  const entry = (id: string, strategyId: number, candle: number) => ({
+    clientOrderId: id,
+    userId: user.id,
+    strategyId,
+    tradeId: null,
+    signalId: `${strategyId}:${candle}:ENTRY`,
+    kind: "ENTRY" as const,
+    symbol: "BTCUSDT",
+    isPaper: true,
+    payload: { quoteOrderQty: "100" },
+    candleCloseTime: candle,
+    journaledAt: 1_700_000_000_000,
+  });
+  // One written by its own write-behind already, one missing, one of a deleted strategy,
+  // one of a user that no longer exists.
+  await recordIntent(db, entry("au-a-E", strategy.id, 1_000));
+  await deleteStrategy(db, user.id, gone.id);
+  const result = await restoreIntents(db, [
+    entry("au-a-E", strategy.id, 1_000),
+    entry("au-b-E", strategy.id, 2_000),
+    entry("au-c-E", gone.id, 3_000),
+    { ...entry("au-d-E", strategy.id, 4_000), userId: user.id + 99 },
+  ]);
+  assert.deepEqual(result.stored.sort(), ["au-a-E", "au-b-E", "au-c-E"]);
+  assert.deepEqual(result.created.sort(), ["au-b-E", "au-c-E"]);
+  const b = (await db.query(
+    "SELECT status, (EXTRACT(EPOCH FROM created_at) * 1000)::bigint AS at FROM order_intents WHERE client_order_id = 'au-b-E'",
+  ))[0]!;
+  assert.equal(b.status, "PENDING");
+  assert.equal(Number(b.at), 1_700_000_000_000);
+  assert.equal((await getIntent(db, "au-c-E"))?.strategyId, null, "its strategy was deleted");
+  assert.deepEqual(
+    (await restoreIntents(db, [entry("au-b-E", strategy.id, 2_000)])).created,
+    [],
+    "a second copy inserts nothing",
+  );
+  const [context] = await loadSignalContexts(db, [
+    { userId: user.id, strategyId: strategy.id, clientOrderId: "" },
+  ]);
+  assert.equal(context!.lastEntryCandle, 2_000);
+  assert.equal(context!.pendingEntry, true, "its entries are still in doubt");
 });
