@@ -186,11 +186,20 @@ export async function haltStrategy(
   );
 }
 
-/** Engine-side: every active strategy of every user (the pipeline's work list). */
-export async function listActiveStrategies(db: Queryable): Promise<StrategyRecord[]> {
-  const rows = await db.query(
-    `SELECT ${COLUMNS} FROM strategies WHERE is_active ORDER BY id`,
-  );
+/**
+ * Engine-side: every active strategy of every user (the pipeline's work
+ * list), or only those of `ids` among them.
+ */
+export async function listActiveStrategies(
+  db: Queryable,
+  ids?: readonly number[],
+): Promise<StrategyRecord[]> {
+  const rows = ids === undefined
+    ? await db.query(`SELECT ${COLUMNS} FROM strategies WHERE is_active ORDER BY id`)
+    : await db.query(
+      `SELECT ${COLUMNS} FROM strategies WHERE is_active AND id = ANY($1::int[]) ORDER BY id`,
+      [ids],
+    );
   return rows.map(toStrategy);
 }
 

@@ -297,11 +297,13 @@ export async function startStrategyStage(deps: StrategyStageDeps): Promise<Strat
   log.info("Strategy stage running", { strategies: index.size, pairs: index.pairs });
 
   // Follows the stored strategies: those given (or every one), in order with other changes.
+  // In an `all` process a change is followed twice (the API's direct call, then its own
+  // announcement on "control"); the second finds nothing to do after one indexed read.
   const follow = (ids: number[] | null) => {
     const run = changes.then(async () => {
       if (stopped) return;
       const records = new Map(
-        (await listActiveStrategies(deps.db)).filter(mine).map((s) => [s.id, s]),
+        (await listActiveStrategies(deps.db, ids ?? undefined)).filter(mine).map((s) => [s.id, s]),
       );
       const wanted = ids ?? [
         ...new Set([...records.keys(), ...index.values().map((slot) => slot.record.id)]),
