@@ -164,9 +164,21 @@ function openOrders({ ctx, params, account }: RouteInput): unknown {
 
 function allOrders({ ctx, params, account }: RouteInput): unknown {
   const symbol = params.symbol(ctx.symbols);
-  const limit = params.integer("limit") ?? 500;
-  return ctx.engine.allOrders(account, symbol).slice(-limit).map(orderQueryResponse);
+  const limit = Math.min(params.integer("limit") ?? 500, 1000);
+  const startTime = params.integer("startTime");
+  const endTime = params.integer("endTime");
+  if (startTime !== undefined && endTime !== undefined && endTime - startTime > DAY_MS) {
+    throw new BinanceError(-1127, "More than 24 hours between startTime and endTime.");
+  }
+  const orders = ctx.engine.allOrders(account, symbol).filter((o) =>
+    (startTime === undefined || o.time >= startTime) && (endTime === undefined || o.time <= endTime)
+  );
+  // Like Binance: with a startTime, the oldest `limit` from it; otherwise the most recent.
+  const page = startTime !== undefined ? orders.slice(0, limit) : orders.slice(-limit);
+  return page.map(orderQueryResponse);
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 function getOrderList({ ctx, params, account }: RouteInput): unknown {
   const orderListId = params.integer("orderListId");

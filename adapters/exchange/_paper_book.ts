@@ -188,6 +188,14 @@ export class PaperBook {
     return order && order.symbol === symbol ? structuredClone(order) : null;
   }
 
+  /** Copies of the orders on `symbol` created from `since` to `until` (ms), oldest first. */
+  orders(symbol: string, since: number, until: number): Order[] {
+    return [...this.#orders.values()]
+      .filter((o) => o.symbol === symbol && o.time >= since && o.time <= until)
+      .sort((a, b) => a.time - b.time)
+      .map((o) => ({ ...structuredClone(o), fills: [] }));
+  }
+
   /** A copy of the list with this client id, or null. */
   list(listClientOrderId: string): OrderList | null {
     const list = this.#lists.get(listClientOrderId);

@@ -47,6 +47,7 @@ import type {
   PlaceOco,
   Trade,
 } from "../../engine/ports/exchange.ts";
+import { checkOrdersWindow } from "../../engine/ports/exchange.ts";
 import { BinanceClient, type CcxtBinance } from "./_binance_client.ts";
 import { type Json, toOrder, toOrderList, toTrade, withFills } from "./_binance_json.ts";
 import { OrderListWatcher } from "./_order_list_watcher.ts";
@@ -365,6 +366,22 @@ export class CcxtBinanceExchange implements Exchange {
       () => this.#client.getOrderList(query.listClientOrderId),
       this.#hooks(),
     );
+  }
+
+  /** @inheritdoc */
+  async getOrders(query: { symbol: string; since: number; until: number }): Promise<Order[]> {
+    checkOrdersWindow(query);
+    const rows = await this.#call(
+      `list orders of "${query.symbol}"`,
+      (c) =>
+        c.privateGetAllOrders({
+          symbol: query.symbol,
+          startTime: query.since,
+          endTime: query.until,
+          limit: 1000,
+        }),
+    ) as unknown as Json[];
+    return rows.map((row) => toOrder(row, [])).sort((a, b) => a.time - b.time);
   }
 
   /** @inheritdoc */

@@ -185,6 +185,38 @@ export function exchangeContractTests(
       assert.equal(filled.id, `order_filled:${ids.entry}`);
     }));
 
+  test("getOrders() lists the orders created in a window, oldest first; refuses over 24 hours", () =>
+    withHarness(factory, async ({ exchange }) => {
+      const first = tradeClientIds("contract-list-1").entry;
+      const second = tradeClientIds("contract-list-2").entry;
+      const at = await exchange.getServerTime();
+      await exchange.marketBuyQuote({
+        symbol: "BTCUSDT",
+        quoteOrderQty: "100",
+        clientOrderId: first,
+      });
+      await exchange.marketBuyQuote({
+        symbol: "BTCUSDT",
+        quoteOrderQty: "50",
+        clientOrderId: second,
+      });
+      const window = { symbol: "BTCUSDT", since: at - 60_000, until: at + 60_000 };
+      const listed = await exchange.getOrders(window);
+      assert.deepEqual(listed.map((o) => o.clientOrderId), [first, second]);
+      assert.equal(listed[0]?.status, "FILLED");
+      assert.equal(listed[0]?.side, "BUY");
+      assert.equal(compareDecimals(listed[1]?.cummulativeQuoteQty ?? "0", "50"), 0);
+      assert.deepEqual(await exchange.getOrders({ ...window, symbol: "ETHUSDT" }), []);
+      assert.deepEqual(
+        await exchange.getOrders({ ...window, since: at - 120_000, until: at - 60_001 }),
+        [],
+      );
+      await assert.rejects(
+        exchange.getOrders({ ...window, until: window.since + 24 * 3_600_000 + 1 }),
+        RangeError,
+      );
+    }));
+
   test("marketBuyQuote() refuses with TRADE_001 when the quote balance is short", () =>
     withHarness(factory, async ({ exchange }) => {
       await assert.rejects(

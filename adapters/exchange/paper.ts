@@ -46,6 +46,7 @@ import type {
   PlaceOco,
   Trade,
 } from "../../engine/ports/exchange.ts";
+import { checkOrdersWindow } from "../../engine/ports/exchange.ts";
 import { PaperBook } from "./_paper_book.ts";
 
 /** Options of {@link PaperExchange}. */
@@ -280,6 +281,16 @@ export class PaperExchange implements Exchange {
   /** @inheritdoc */
   getOrderList(query: { listClientOrderId: string }): Promise<OrderList | null> {
     return Promise.resolve(this.#book.list(query.listClientOrderId));
+  }
+
+  /** @inheritdoc */
+  getOrders(query: { symbol: string; since: number; until: number }): Promise<Order[]> {
+    try {
+      checkOrdersWindow(query);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(this.#book.orders(query.symbol, query.since, query.until));
   }
 
   /** @inheritdoc */

@@ -277,6 +277,13 @@ export interface Exchange {
   getOrder(query: { symbol: string; clientOrderId: string }): Promise<Order | null>;
   /** The order list with this client id, or null when unknown. */
   getOrderList(query: { listClientOrderId: string }): Promise<OrderList | null>;
+  /**
+   * Our orders on `symbol` created between `since` and `until` (Unix ms,
+   * inclusive; at most 24 h apart, as Binance's `allOrders` allows), oldest
+   * first, without fills. Reconciliation uses it to find orders of AURA's
+   * that no intent names (services/_discovery.ts).
+   */
+  getOrders(query: { symbol: string; since: number; until: number }): Promise<Order[]>;
   /** Order lists still executing. */
   getOpenOrderLists(): Promise<OrderList[]>;
   /** Our trades on `symbol`, optionally since a time (Unix ms). */
@@ -287,4 +294,21 @@ export interface Exchange {
   subscribeOrderEvents(handler: OrderEventHandler): () => void;
   /** Releases timers and connections; idempotent. */
   close(): Promise<void>;
+}
+
+/** Widest window {@link Exchange.getOrders} takes (Binance `allOrders`: 24 hours). */
+export const MAX_ORDERS_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Throws a RangeError unless `since..until` is a window {@link Exchange.getOrders}
+ * takes: finite, in order, and at most {@link MAX_ORDERS_WINDOW_MS} wide.
+ */
+export function checkOrdersWindow(query: { since: number; until: number }): void {
+  const { since, until } = query;
+  if (!Number.isFinite(since) || !Number.isFinite(until) || since > until) {
+    throw new RangeError(`Cannot list orders from ${since} to ${until}: not a window`);
+  }
+  if (until - since > MAX_ORDERS_WINDOW_MS) {
+    throw new RangeError(`Cannot list orders over more than 24 hours (${since}..${until})`);
+  }
 }
