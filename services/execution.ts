@@ -143,6 +143,8 @@ export class ExecutionService {
   // Of those, the entries waiting for their journal write.
   #journaling = 0;
   readonly #coolWaiters: (() => void)[] = [];
+  // Entries of candles closed up to here wait (a discovery after an unclean stop is owed).
+  #heldUpTo = -Infinity;
   // Quote amounts of entries planned but not yet taken by the exchange, per account and asset.
   readonly #reserved = new Map<string, string>();
 
@@ -195,6 +197,16 @@ export class ExecutionService {
       log.warn("Journaled intents restored to the database", { clientOrderIds: created });
     }
     return created.length;
+  }
+
+  /**
+   * Skips ENTRY signals of candles that closed at or before `closeTime`:
+   * after an unclean stop, until discovery has searched the exchange, such
+   * an entry may already have been sent by the previous run with no intent
+   * left to tell (services/_discovery.ts). `-Infinity` lifts the hold.
+   */
+  holdEntriesUpTo(closeTime: number): void {
+    this.#heldUpTo = closeTime;
   }
 
   /** The API changed a strategy (activation, edit, deletion): its next entry asks the database. */
@@ -384,6 +396,11 @@ export class ExecutionService {
     receivedAt: number,
   ): Promise<void> {
     await this.#crash("signal_received");
+    if (signal.action === "ENTRY" && signal.candleCloseTime <= this.#heldUpTo) {
+      return log.warn("Entry held: the previous run may have sent it; discovery not done yet", {
+        signalId: signal.id,
+      });
+    }
     if (signal.action === "ENTRY") return await this.#entry(signal, known, receivedAt);
     const ids = tradeClientIds(signal.id);
     const context = await this.#contexts.load({

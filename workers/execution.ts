@@ -30,6 +30,8 @@ import { configureLogging, createLogger, flushLogs } from "../logger.ts";
 import { ExchangeFactory } from "../services/exchange_factory.ts";
 import { type CrashStep, ExecutionService } from "../services/execution.ts";
 import { IntentJournal } from "../services/_intent_journal.ts";
+import { discoverEntries } from "../services/_discovery.ts";
+import { RunMarker } from "../services/_run_marker.ts";
 import { reconcile } from "../services/reconcile.ts";
 import { loadMasterKeys, SecretBox } from "../services/secrets.ts";
 import { Caller, RemoteDb, serveCalls } from "./_thread.ts";
@@ -116,6 +118,8 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   const publish = (event: BusEvent) => bus.publish("orders", event);
   const path = options.journalPath !== undefined ? options.journalPath : journalPathOf(config);
   const journal = path === null ? null : await IntentJournal.open(path);
+  // Beside the journal: whether the last run stopped cleanly, else when it was last alive.
+  const marker = path === null ? null : await RunMarker.open(`${path}.run`, clock);
   const service = new ExecutionService({
     db,
     clock,
@@ -129,9 +133,26 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
   const suffix = groupSuffix(shard);
   const health: ExecutionHealth = { ok: true, signals: 0, lastReconcileAt: null };
   let reconciling: Promise<void> | null = null;
+  // After an unclean stop: entries whose journal line a power loss took, found on the exchange.
+  // Until that succeeds, entries of candles the previous run may have traded wait.
+  service.holdEntriesUpTo(marker?.heldUpTo ?? -Infinity);
+  const discover = async () => {
+    for (const window of marker?.owed ?? []) {
+      try {
+        await discoverEntries({ db, exchanges, owns: (userId) => owns(shard, userId) }, window);
+        await marker!.discharge(window);
+      } catch (error) {
+        log.error("Discovery failed; retried on the next reconciliation", {
+          window,
+          error: String(error),
+        });
+      }
+    }
+    service.holdEntriesUpTo(marker?.heldUpTo ?? -Infinity);
+  };
   const reconcileNow = () => {
     // Journaled intents that missed the database first, so reconciliation sees them.
-    reconciling ??= service.restoreJournal().then(() =>
+    reconciling ??= service.restoreJournal().then(discover).then(() =>
       reconcile({
         db,
         clock,
@@ -168,6 +189,7 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
     if (health.ok) journal?.compact();
   } catch (error) {
     journal?.close();
+    await marker?.abandon();
     throw error;
   }
   const subscriptions: Subscription[] = [];
@@ -225,6 +247,8 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       // Order events that arrived before the close still finish their writes.
       await service.idle();
       journal?.close();
+      // Everything is synced: the next start has nothing to look for on the exchange.
+      await marker?.close();
       log.info("Execution stage stopped");
     },
   };
