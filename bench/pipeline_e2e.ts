@@ -25,7 +25,10 @@
  * none answers). Buses: memory, Redis Streams (REDIS_URL or 127.0.0.1 db 15)
  * and Deno KV queues.
  *
- * Run: `deno run -A bench/pipeline_e2e.ts`.
+ * Run: `deno run -A bench/pipeline_e2e.ts`. `AURA_BENCH_CYCLES` (default 20:
+ * 1,900 measured entries) sets the staggered runs' length: a stall delays a
+ * whole candle's entries at once, so a short run's p99 is its one worst
+ * candle. `AURA_BENCH_TRACE=1` prints where the time goes.
  *
  * @module
  */
@@ -252,6 +255,34 @@ async function run(
         } p99 ${percentile(d, 0.99).toFixed(2)} ms`,
       );
     }
+    // By rank within its candle: a stall that delays a whole round shows in every rank alike.
+    const rounds = new Map<number, number[]>();
+    for (const l of traces) {
+      const round = rounds.get(l.candleCloseTime!) ?? [];
+      round.push(l.entrySentAt! - l.klineReceivedAt!);
+      rounds.set(l.candleCloseTime!, round);
+    }
+    const byRank: number[][] = [];
+    for (const round of rounds.values()) {
+      round.sort((a, b) => a - b).forEach((d, i) => (byRank[i] ??= []).push(d));
+    }
+    byRank.forEach((d, i) => {
+      d.sort((a, b) => a - b);
+      console.log(
+        `  entry ${i + 1} of its candle: p50 ${percentile(d, 0.5).toFixed(2)} p90 ${
+          percentile(d, 0.9).toFixed(2)
+        } p99 ${percentile(d, 0.99).toFixed(2)} ms`,
+      );
+    });
+    // The slowest entries, step by step.
+    const slowest = [...traces].sort((a, b) =>
+      (b.entrySentAt! - b.klineReceivedAt!) - (a.entrySentAt! - a.klineReceivedAt!)
+    ).slice(0, 5);
+    const path = [...steps, "entrySentAt"];
+    for (const l of slowest) {
+      const parts = path.slice(1).map((k, i) => `${k} +${(l[k]! - l[path[i]!]!).toFixed(2)}`);
+      console.log(`  slow: ${parts.join(" ")}`);
+    }
   }
   await store.close();
   await Deno.remove(config.AURA_DATA_DIR, { recursive: true }).catch(() => {});
@@ -354,7 +385,7 @@ export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
         record(
           name,
           await run(storage, bus, {
-            rounds: (bus.name === "kv" ? 2 : Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 5)) *
+            rounds: (bus.name === "kv" ? 2 : Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 20)) *
               STEPS,
             mode: "staggered",
             thread: Deno.env.get("AURA_BENCH_THREAD") === "main" ? "main" : "worker",
@@ -368,7 +399,7 @@ export async function benchPipelineEndToEnd(): Promise<Record<string, number>> {
       record(
         dbFirst,
         await run(storage, buses[0]!, {
-          rounds: Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 5) * STEPS,
+          rounds: Number(Deno.env.get("AURA_BENCH_CYCLES") ?? 20) * STEPS,
           mode: "staggered",
           journal: "db",
         }),

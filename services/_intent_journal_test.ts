@@ -26,13 +26,17 @@ async function tempPath(): Promise<string> {
   return `${await Deno.makeTempDir({ prefix: "aura-journal-test-" })}/sub/journal.jsonl`;
 }
 
-Deno.test("IntentJournal: appends are on disk when they resolve, and a reopened journal has them unsettled", async () => {
+Deno.test("IntentJournal: appends are written when they resolve, synced just after, and a reopened journal has them unsettled", async () => {
   const path = await tempPath();
   const journal = await IntentJournal.open(path);
   await Promise.all([journal.append(intent(1)), journal.append(intent(2))]);
   assert.ok(journal.has("au-1-E"));
+  // Written while the first sync may still run: synced by the next one.
+  await journal.append(intent(9));
+  await journal.synced();
+  journal.settle("au-9-E");
   // Read by another handle, as a restart would.
-  assert.deepEqual(parseJournal(await Deno.readTextFile(path)), [intent(1), intent(2)]);
+  assert.deepEqual(parseJournal(await Deno.readTextFile(path)), [intent(1), intent(2), intent(9)]);
   journal.settle("au-1-E");
   assert.equal(journal.has("au-1-E"), false);
   assert.deepEqual(journal.unsettled().map((i) => i.clientOrderId), ["au-2-E"]);
@@ -41,8 +45,12 @@ Deno.test("IntentJournal: appends are on disk when they resolve, and a reopened 
 
   const reopened = await IntentJournal.open(path);
   // Settling is not written down: a restart copies every record again (idempotent).
-  assert.deepEqual(reopened.unsettled().map((i) => i.clientOrderId), ["au-1-E", "au-2-E"]);
-  reopened.settle("au-1-E", "au-2-E");
+  assert.deepEqual(reopened.unsettled().map((i) => i.clientOrderId), [
+    "au-1-E",
+    "au-2-E",
+    "au-9-E",
+  ]);
+  reopened.settle("au-1-E", "au-2-E", "au-9-E");
   reopened.compact();
   assert.equal(await Deno.readTextFile(path), "");
   assert.equal(reopened.bytes, 0);

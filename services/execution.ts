@@ -14,14 +14,16 @@
  * sellable quantity under the EXIT signal's client id, close CLOSED_SIGNAL
  * (row and `trade_closed` event alike).
  *
- * Every step is made durable before the order leaves, so a crash at any
- * point is recovered by services/reconcile.ts asking the exchange by client
- * id. An ENTRY whose strategy the entry gate knows (services/_entry_gate.ts:
- * its state as read back after its last piece of work) is decided in memory
- * and its intent appended to the local journal (services/_intent_journal.ts,
- * fsynced) before the order, then written to order_intents right after; any
- * other goes through the database first. OCO and EXIT intents always go
- * through the database first (they are not on the candle's critical path).
+ * Every step is recorded before its order leaves, so a crash at any point
+ * is recovered by services/reconcile.ts asking the exchange by client id.
+ * An ENTRY whose strategy the entry gate knows (services/_entry_gate.ts: its
+ * state as read back after its last piece of work) is decided in memory and
+ * its intent written to the local journal (services/_intent_journal.ts)
+ * before the order — synced to disk just after it, with discovery on the
+ * exchange covering a power loss in between (services/_discovery.ts) — then
+ * written to order_intents once its burst has left. Any other entry goes
+ * through the database first. OCO and EXIT intents always go through the
+ * database first (they are not on the candle's critical path).
  *
  * Speed: work runs in per-strategy lanes (services/_lanes.ts), so a user's
  * strategies trade concurrently while each strategy's own steps stay in
@@ -82,6 +84,14 @@ const log = createLogger("execution");
 /** Longest wait of a sent entry's follow-up work for the rest of its burst, ms. */
 export const MAX_DEFER_MS = 50;
 
+/**
+ * How long a journaled intent's database write waits for the rest of its
+ * burst, ms: candles of many symbols close together, and the entries they
+ * make should not queue behind database work (the intent is in the journal
+ * meanwhile); the burst's intents then go in one statement.
+ */
+export const WRITE_BEHIND_DELAY_MS = 10;
+
 /** The named steps a crash test can kill the process at. */
 export type CrashStep =
   | "signal_received"
@@ -136,6 +146,8 @@ export class ExecutionService {
   readonly #contexts: Batcher<SignalLookup, SignalContext>;
   readonly #claims: Batcher<NewIntent, ClaimResult>;
   readonly #writeBehind: Batcher<NewIntent, { created: boolean; intent: IntentRecord }>;
+  // Journaled intents waiting for their burst to leave before their database write.
+  readonly #toStore: (() => void)[] = [];
   readonly #journal: IntentJournal | null;
   readonly #gate: EntryGate | null;
   // Entries between their signal and their order, and the work waiting for none to be.
@@ -575,9 +587,7 @@ export class ExecutionService {
           await this.#crash("entry_sent"); // the intent is only in the journal
           const journal = this.#journal;
           // Stored by this write, or already by a reconciliation's copy of the journal.
-          const stored = this.#writeBehind.load(intent).then(() =>
-            journal.settle(plan.clientOrderId)
-          );
+          const stored = this.#storeSoon(intent).then(() => journal.settle(plan.clientOrderId));
           stored.catch(() => {});
           return { ...sent, stored };
         }
@@ -627,6 +637,23 @@ export class ExecutionService {
     const sent = this.#sendEntry(handle, plan, rules, risk, latency, release);
     await this.#crash("entry_sent");
     return { ...sent, stored: Promise.resolve() };
+  }
+
+  /**
+   * Writes a journaled intent to the database once the burst it came in has
+   * left: the first of a burst waits {@link WRITE_BEHIND_DELAY_MS}, and every
+   * intent journaled meanwhile goes in the same statement. Until then the
+   * journal holds it (and reconciliation copies it from there).
+   */
+  #storeSoon(intent: NewIntent): Promise<unknown> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#toStore.push(resolve);
+    if (this.#toStore.length === 1) {
+      setTimeout(() => {
+        for (const go of this.#toStore.splice(0)) go();
+      }, WRITE_BEHIND_DELAY_MS);
+    }
+    return promise.then(() => this.#writeBehind.load(intent));
   }
 
   /** Sends the market entry whose intent is recorded; the reservation goes once the quote is taken. */

@@ -246,6 +246,7 @@ export async function startExecutionStage(options: ExecutionStageOptions): Promi
       await exchanges.close();
       // Order events that arrived before the close still finish their writes.
       await service.idle();
+      await journal?.synced().catch(() => {}); // a failed sync was reported to its appends
       journal?.close();
       // Everything is synced: the next start has nothing to look for on the exchange.
       await marker?.close();
