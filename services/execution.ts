@@ -238,8 +238,16 @@ export class ExecutionService {
   }
 
   /** Sizes of the batches the hot path made so far (tests and benches). */
-  get batchSizes(): { contexts: readonly number[]; claims: readonly number[] } {
-    return { contexts: this.#contexts.sizes, claims: this.#claims.sizes };
+  get batchSizes(): {
+    contexts: readonly number[];
+    claims: readonly number[];
+    writeBehind: readonly number[];
+  } {
+    return {
+      contexts: this.#contexts.sizes,
+      claims: this.#claims.sizes,
+      writeBehind: this.#writeBehind.sizes,
+    };
   }
 
   /** See {@link PositionCloser.flatten}. */

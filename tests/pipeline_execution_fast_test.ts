@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { saveApiKey } from "../db/api_keys.ts";
-import { setStrategyActive } from "../db/strategies.ts";
+import { createStrategy, setStrategyActive } from "../db/strategies.ts";
 import { setTradingMode } from "../db/users.ts";
 import { accountChanged, strategyChanged } from "../engine/events.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
@@ -18,6 +18,7 @@ import { dbSuite } from "./helpers/db.ts";
 import {
   candleEvent,
   type Rig,
+  RISK,
   signalOf,
   SIM_KEY,
   SIM_SECRET,
@@ -149,6 +150,46 @@ suite.test("a fast entry whose fill closes at once still leaves the strategy fre
     assert.equal(gate(rig).hits, 2, "both later entries were decided in memory");
     const trades = await tradesOf(db, rig.userId);
     assert.deepEqual(trades.map((t) => t.status), ["CLOSED_SIGNAL", "CLOSED_TP", "OPEN"]);
+  } finally {
+    await rig.close();
+  }
+});
+
+suite.test("the intents of a burst of fast entries reach the database together, in one statement", async (db) => {
+  const rig = await startRig(db);
+  try {
+    const others = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await createStrategy(db, rig.userId, {
+        name: `burst ${i}`,
+        symbol: "BTCUSDT",
+        interval: "1m",
+        entryConditions: [],
+        exitConditions: [],
+        riskParams: { ...RISK },
+      });
+      await setStrategyActive(db, rig.userId, s.id, true);
+      others.push({ userId: rig.userId, strategyId: s.id });
+    }
+    const all = [rig, ...others];
+    for (const ids of all) {
+      await rig.stage.service.handleSignal(signalOf(ids, "ENTRY", T0));
+      await rig.stage.service.handleSignal(signalOf(ids, "EXIT", T0 + MINUTE));
+    }
+    await rig.stage.service.idle();
+    await rig.stage.service.refreshGate();
+    const before = rig.stage.service.batchSizes.writeBehind.length;
+    const burst = all.map((ids) => signalOf(ids, "ENTRY", T0 + 2 * MINUTE));
+    const sent = Promise.all(burst.map((s) => rig.stage.service.handleSignal(s)));
+    const ids = burst.map((s) => tradeClientIds(s.id).entry);
+    await sent;
+    assert.equal(gate(rig).hits, 4);
+    assert.deepEqual(rig.stage.service.batchSizes.writeBehind.slice(before), [4], "one statement");
+    const stored = await db.query(
+      "SELECT status FROM order_intents WHERE client_order_id = ANY($1::text[])",
+      [ids],
+    );
+    assert.deepEqual(stored.map((r) => r.status), ["DONE", "DONE", "DONE", "DONE"]);
   } finally {
     await rig.close();
   }
