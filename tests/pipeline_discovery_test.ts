@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { CcxtBinanceExchange } from "../adapters/exchange/ccxt_binance.ts";
 import { MemoryBus } from "../adapters/bus/memory.ts";
+import type { Db } from "../db/port.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
 import { CANDLE_LOOKBACK_MS, matchEntry } from "../services/_discovery.ts";
 import { RunMarker } from "../services/_run_marker.ts";
@@ -50,7 +51,7 @@ async function leaveMarker(journalPath: string, clean: boolean): Promise<void> {
   }
 }
 
-async function scenario(db: Parameters<Parameters<typeof suite.test>[1]>[0], clean: boolean) {
+async function scenario(db: Db, clean: boolean) {
   const sim = await startSimulator({ startPrices: { BTCUSDT: "50000" } });
   sim.addAccount(SIM_KEY, SIM_SECRET, { USDT: "10000" });
   const box = new SecretBox(generateMasterKeys());

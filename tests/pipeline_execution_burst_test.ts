@@ -9,7 +9,6 @@ import { MemoryBus } from "../adapters/bus/memory.ts";
 import { waitFor } from "../adapters/bus/_wait.ts";
 import { configSchema } from "../config.ts";
 import { saveApiKey } from "../db/api_keys.ts";
-import { createStrategy, setStrategyActive } from "../db/strategies.ts";
 import { setTradingMode } from "../db/users.ts";
 import { systemClock } from "../engine/clock.ts";
 import type { AuraEvent } from "../engine/events.ts";
@@ -18,7 +17,7 @@ import { generateMasterKeys, SecretBox } from "../services/secrets.ts";
 import { startSimulator } from "../sim/mod.ts";
 import { startExecutionStage } from "../workers/execution.ts";
 import {
-  RISK,
+  moreStrategies,
   seedUser,
   signalOf,
   SIM_KEY,
@@ -32,23 +31,6 @@ configureLogging({ level: "FATAL" });
 
 const suite = dbSuite();
 const T0 = Date.UTC(2026, 0, 1);
-
-async function moreStrategies(db: Parameters<typeof seedUser>[0], userId: number, count: number) {
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = await createStrategy(db, userId, {
-      name: `burst ${i}`,
-      symbol: "BTCUSDT",
-      interval: "1m",
-      entryConditions: [],
-      exitConditions: [],
-      riskParams: { ...RISK },
-    });
-    await setStrategyActive(db, userId, s.id, true);
-    ids.push(s.id);
-  }
-  return ids;
-}
 
 suite.test("a burst of one user's entries is batched, and entries past the balance are refused unsent", async (db) => {
   const first = await seedUser(db);

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { saveApiKey } from "../db/api_keys.ts";
-import { createStrategy, setStrategyActive } from "../db/strategies.ts";
+import { setStrategyActive } from "../db/strategies.ts";
 import { setTradingMode } from "../db/users.ts";
 import { accountChanged, strategyChanged } from "../engine/events.ts";
 import { tradeClientIds } from "../engine/orders/client_ids.ts";
@@ -17,8 +17,8 @@ import { startSimulator } from "../sim/server.ts";
 import { dbSuite } from "./helpers/db.ts";
 import {
   candleEvent,
+  moreStrategies,
   type Rig,
-  RISK,
   signalOf,
   SIM_KEY,
   SIM_SECRET,
@@ -158,19 +158,10 @@ suite.test("a fast entry whose fill closes at once still leaves the strategy fre
 suite.test("the intents of a burst of fast entries reach the database together, in one statement", async (db) => {
   const rig = await startRig(db);
   try {
-    const others = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await createStrategy(db, rig.userId, {
-        name: `burst ${i}`,
-        symbol: "BTCUSDT",
-        interval: "1m",
-        entryConditions: [],
-        exitConditions: [],
-        riskParams: { ...RISK },
-      });
-      await setStrategyActive(db, rig.userId, s.id, true);
-      others.push({ userId: rig.userId, strategyId: s.id });
-    }
+    const others = (await moreStrategies(db, rig.userId, 3)).map((strategyId) => ({
+      userId: rig.userId,
+      strategyId,
+    }));
     const all = [rig, ...others];
     for (const ids of all) {
       await rig.stage.service.handleSignal(signalOf(ids, "ENTRY", T0));
